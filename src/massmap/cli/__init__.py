@@ -1,0 +1,6 @@
+"""The `massmap` command line: thin typer commands over the library. Nothing imports this package."""
+
+from massmap.cli.app import app
+from massmap.cli import info as _info  # noqa: F401  (each module registers its commands on `app`)
+
+__all__ = ["app"]

@@ -1,0 +1,98 @@
+"""The manifest: a CSV of interferograms with their coherence, labels and split, paths relative to it.
+
+Columns: `phase` (or `ifg`), `coherence` (optional), `labels`, `split` (train/val/test), and optionally `dem`
+and `negative` (empty for scenes with motion, else the kind of hard negative: atmosphere, layover, decorrelation).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from massmap.atomic import atomic_path
+from massmap.errors import BadInputError
+
+SPLITS = ("train", "val", "test")
+COLUMNS = ("phase", "coherence", "labels", "split", "dem", "negative")
+
+
+@dataclass(frozen=True)
+class ManifestRow:
+    """One interferogram with its companions; paths are absolute once read."""
+
+    phase: Path
+    labels: Path | None
+    split: str
+    coherence: Path | None = None
+    dem: Path | None = None
+    negative: str = ""
+
+    @property
+    def is_hard_negative(self) -> bool:
+        """True for scenes marked as motion-free traps (atmosphere, layover/shadow, decorrelation)."""
+        return bool(self.negative)
+
+
+def read_manifest(path: str | os.PathLike, check_files: bool = True) -> list[ManifestRow]:
+    """Read and validate a manifest; relative paths resolve against the manifest's folder."""
+    path = Path(path)
+    if not path.exists():
+        raise BadInputError(f"{path}: manifest not found")
+    try:
+        with open(path, newline="") as f:
+            rows = list(csv.DictReader(f))
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise BadInputError(f"{path}: not a CSV manifest ({exc})") from None
+    if not rows:
+        raise BadInputError(f"{path}: manifest has no rows")
+    header = set(rows[0].keys())
+    phase_col = "phase" if "phase" in header else "ifg" if "ifg" in header else None
+    missing = [c for c in ("labels", "split") if c not in header]
+    if phase_col is None or missing:
+        need = (["phase (or ifg)"] if phase_col is None else []) + missing
+        raise BadInputError(f"{path}: manifest lacks column(s) {', '.join(need)}")
+    base = path.parent
+    out = []
+    for i, row in enumerate(rows, start=2):
+        split = (row.get("split") or "").strip()
+        if split not in SPLITS:
+            raise BadInputError(f"{path}: line {i}: split {split!r} is not one of {', '.join(SPLITS)}")
+
+        def resolve(key: str) -> Path | None:
+            value = (row.get(key) or "").strip()
+            if not value:
+                return None
+            p = Path(value)
+            p = p if p.is_absolute() else base / p
+            if check_files and not p.exists():
+                raise BadInputError(f"{path}: line {i}: {key} file {value} not found")
+            return p
+
+        phase = resolve(phase_col)
+        if phase is None:
+            raise BadInputError(f"{path}: line {i}: empty {phase_col}")
+        out.append(ManifestRow(phase=phase, labels=resolve("labels"), split=split, coherence=resolve("coherence"),
+                               dem=resolve("dem"), negative=(row.get("negative") or "").strip()))
+    return out
+
+
+def write_manifest(rows: list[ManifestRow], path: str | os.PathLike) -> Path:
+    """Write a manifest atomically, with paths relative to its folder."""
+    path = Path(path)
+    base = path.parent.resolve()
+
+    def rel(p: Path | None) -> str:
+        return "" if p is None else os.path.relpath(Path(p).resolve(), base)
+
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(COLUMNS), lineterminator="\n")
+    writer.writeheader()
+    for r in rows:
+        writer.writerow(dict(phase=rel(r.phase), coherence=rel(r.coherence), labels=rel(r.labels), split=r.split,
+                             dem=rel(r.dem), negative=r.negative))
+    with atomic_path(path) as tmp:
+        tmp.write_text(buf.getvalue())
+    return path

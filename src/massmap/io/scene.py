@@ -1,0 +1,300 @@
+"""Open an interferogram as a scene: wrapped phase, a reliability layer and optional DEM, on one grid.
+
+Reading goes through rasterio, so every format and CRS GDAL knows works. Coherence and DEM on other grids
+are resampled onto the phase grid on the fly (WarpedVRT), so windows can be read without loading the scene.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import rasterio
+from rasterio.enums import Resampling
+from rasterio.errors import NotGeoreferencedWarning, RasterioError, RasterioIOError
+from rasterio.vrt import WarpedVRT
+from rasterio.warp import transform_bounds
+from rasterio.windows import Window
+
+from massmap.errors import BadInputError
+from massmap.grid import Grid
+from massmap.io.coherence import PROXY_HALF_WINDOW_PX, find_coherence, phase_consistency
+from massmap.log import get_logger
+
+log = get_logger(__name__)
+
+# Tolerance on the wrapped range: float32 rounding and products that store +pi.
+PHASE_RANGE_TOL_RAD = 1e-3
+# Rows read at a time while scanning a scene for its statistics.
+SCAN_ROWS = 512
+
+
+def wrap_phase(phase_rad: np.ndarray) -> np.ndarray:
+    """Wrap any phase (radians) into [-pi, pi)."""
+    return (np.mod(phase_rad + np.pi, 2 * np.pi) - np.pi).astype(np.float32)
+
+
+@dataclass
+class SceneWindow:
+    """Arrays of one window of a scene, all float32 (rows, cols); NaN marks nodata."""
+
+    phase_rad: np.ndarray
+    coherence: np.ndarray
+    valid: np.ndarray
+    amplitude: np.ndarray | None = None
+    dem_m: np.ndarray | None = None
+
+
+@dataclass
+class SceneStats:
+    """What a full scan of a scene found: phase range, coherence summary, nodata share."""
+
+    phase_min_rad: float
+    phase_max_rad: float
+    nodata_fraction: float
+    coherence_mean: float
+    coherence_median: float
+    coherence_p10: float
+    coherence_p90: float
+
+
+def _open_raster(path: Path) -> rasterio.DatasetReader:
+    if not path.exists():
+        raise BadInputError(f"{path}: file not found")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NotGeoreferencedWarning)
+            ds = rasterio.open(path)
+    except RasterioIOError as exc:
+        raise BadInputError(f"{path}: not a readable raster ({_first_line(exc)})") from None
+    if ds.width == 0 or ds.height == 0:
+        ds.close()
+        raise BadInputError(f"{path}: raster has zero size ({ds.width} x {ds.height})")
+    return ds
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def _has_georeferencing(ds: rasterio.DatasetReader) -> bool:
+    return ds.crs is not None and not ds.transform.is_identity
+
+
+@dataclass
+class SceneReader:
+    """An open interferogram: read windows of phase, coherence (or its proxy), amplitude and DEM on the phase grid.
+
+    Use as a context manager. `coherence` is a path, or None to look for the product's sibling file.
+    """
+
+    phase_path: Path
+    coherence_path: Path | None = None
+    dem_path: Path | None = None
+    band: int | None = None
+    rewrap: bool = False
+    pixel_size_m: float | None = None
+    grid: Grid = field(init=False)
+    kind: str = field(init=False)
+    coherence_source: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.phase_path = Path(self.phase_path)
+        self._stack = contextlib.ExitStack()
+        try:
+            self._open()
+        except BaseException:
+            self._stack.close()
+            raise
+
+    def _open(self) -> None:
+        ds = self._stack.enter_context(_open_raster(self.phase_path))
+        self._phase_ds = ds
+        if ds.count > 1 and self.band is None:
+            raise BadInputError(
+                f"{self.phase_path}: {ds.count} bands, the phase band is ambiguous; choose one with --band N"
+            )
+        self._band = self.band or 1
+        if not 1 <= self._band <= ds.count:
+            raise BadInputError(f"{self.phase_path}: band {self._band} requested, the raster has {ds.count}")
+        dtype = ds.dtypes[self._band - 1]
+        self.kind = "complex" if dtype.startswith("complex") else "wrapped-phase"
+        if not (dtype.startswith("complex") or dtype.startswith("float")):
+            raise BadInputError(
+                f"{self.phase_path}: band {self._band} is {dtype}; expected float phase in radians or complex"
+            )
+        self._nodata = ds.nodatavals[self._band - 1]
+        georef = _has_georeferencing(ds)
+        if not georef:
+            unit = f"{self.pixel_size_m:g} m pixels (--pixel-size)" if self.pixel_size_m else "pixels"
+            log.warning("%s has no CRS or geotransform: working in pixel units, areas in %s", self.phase_path, unit)
+        self.grid = Grid(ds.height, ds.width, ds.transform, ds.crs if georef else None, self.pixel_size_m)
+        self._coh = self._open_coherence()
+        self._dem = self._open_on_grid(Path(self.dem_path), "DEM", Resampling.bilinear) if self.dem_path else None
+
+    def _open_coherence(self):
+        path = Path(self.coherence_path) if self.coherence_path else None
+        if path is None:
+            found = find_coherence(self.phase_path)
+            if found is not None:
+                path, family = found
+                log.info("coherence: %s (paired by %s naming)", path, family)
+        if path is None:
+            self.coherence_source = "proxy"
+            log.warning(
+                "%s: no coherence file; using a phase-consistency proxy (|mean unit phasor| over %d x %d pixels)",
+                self.phase_path, 2 * PROXY_HALF_WINDOW_PX + 1, 2 * PROXY_HALF_WINDOW_PX + 1,
+            )
+            return None
+        self.coherence_source = str(path)
+        reader = self._open_on_grid(path, "coherence", Resampling.bilinear)
+        self._coh_scale = 1.0 / 255.0 if reader.dtypes[0] == "uint8" else 1.0
+        return reader
+
+    def _open_on_grid(self, path: Path, what: str, resampling: Resampling):
+        """Open a companion raster; resample it onto the phase grid when its grid differs."""
+        ds = self._stack.enter_context(_open_raster(path))
+        grid = self.grid
+        same_shape = (ds.height, ds.width) == grid.shape
+        if grid.crs is None or not _has_georeferencing(ds):
+            if not same_shape:
+                raise BadInputError(
+                    f"{path}: {what} is {ds.height} x {ds.width}, the phase {grid.height} x {grid.width}, "
+                    "and one of them has no georeferencing to align them"
+                )
+            return ds
+        if ds.crs == grid.crs and same_shape and ds.transform.almost_equals(grid.transform):
+            return ds
+        left, bottom, right, top = transform_bounds(ds.crs, grid.crs, *ds.bounds)
+        pl, pb, pr, pt = grid.bounds()
+        if left >= pr or right <= pl or bottom >= pt or top <= pb:
+            raise BadInputError(f"{path}: {what} does not overlap the phase grid of {self.phase_path}")
+        log.info("%s %s is on another grid (%s): resampled onto the phase grid", what, path, ds.crs)
+        return self._stack.enter_context(
+            WarpedVRT(ds, crs=grid.crs, transform=grid.transform, width=grid.width, height=grid.height,
+                      resampling=resampling, nodata=ds.nodata if ds.nodata is not None else np.nan)
+        )
+
+    def __enter__(self) -> SceneReader:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close every file the scene holds open."""
+        self._stack.close()
+
+    @property
+    def has_coherence(self) -> bool:
+        """True when coherence comes from a file, False when it is the phase-consistency proxy."""
+        return self._coh is not None
+
+    @property
+    def has_dem(self) -> bool:
+        """True when a DEM was given."""
+        return self._dem is not None
+
+    def _read(self, ds, window: Window, path: Path, band: int = 1) -> np.ndarray:
+        try:
+            return ds.read(band, window=window, boundless=False)
+        except (RasterioError, RasterioIOError) as exc:
+            raise BadInputError(f"{path}: cannot read pixels, the file may be truncated ({_first_line(exc)})") from None
+
+    def read_phase(self, window: Window | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+        """Wrapped phase (radians, NaN for nodata) and amplitude (complex input only) of a window."""
+        window = window or Window(0, 0, self.grid.width, self.grid.height)
+        raw = self._read(self._phase_ds, window, self.phase_path, self._band)
+        amplitude = None
+        if self.kind == "complex":
+            amplitude = np.abs(raw).astype(np.float32)
+            phase = np.angle(raw).astype(np.float32)
+            phase[(amplitude == 0) | ~np.isfinite(amplitude)] = np.nan
+            amplitude[~np.isfinite(phase)] = np.nan
+        else:
+            phase = raw.astype(np.float32, copy=False)
+            if self._nodata is not None and not math.isnan(self._nodata):
+                phase = np.where(phase == self._nodata, np.nan, phase).astype(np.float32)
+            if self.rewrap:
+                phase = wrap_phase(phase)
+        return phase, amplitude
+
+    def read(self, window: Window | None = None) -> SceneWindow:
+        """Phase, coherence (file or proxy), validity, amplitude and DEM of one window on the phase grid."""
+        window = window or Window(0, 0, self.grid.width, self.grid.height)
+        phase, amplitude = self.read_phase(window)
+        if self._coh is not None:
+            coh = self._read(self._coh, window, Path(self.coherence_source)).astype(np.float32) * np.float32(self._coh_scale)
+            coh = np.clip(coh, 0.0, 1.0)
+            coh[~np.isfinite(phase)] = np.nan
+        else:
+            coh = self._proxy(window)
+        dem = None
+        if self._dem is not None:
+            dem = self._read(self._dem, window, Path(self.dem_path)).astype(np.float32)
+        valid = np.isfinite(phase) & np.isfinite(coh)
+        return SceneWindow(phase_rad=phase, coherence=coh, valid=valid, amplitude=amplitude, dem_m=dem)
+
+    def _proxy(self, window: Window) -> np.ndarray:
+        """The proxy needs a halo around the window so tiles agree with the whole-scene proxy."""
+        h = PROXY_HALF_WINDOW_PX
+        r0 = max(int(window.row_off) - h, 0)
+        c0 = max(int(window.col_off) - h, 0)
+        r1 = min(int(window.row_off + window.height) + h, self.grid.height)
+        c1 = min(int(window.col_off + window.width) + h, self.grid.width)
+        padded, _ = self.read_phase(Window(c0, r0, c1 - c0, r1 - r0))
+        gamma = phase_consistency(padded)
+        dr, dc = int(window.row_off) - r0, int(window.col_off) - c0
+        return gamma[dr:dr + int(window.height), dc:dc + int(window.width)]
+
+    def scan(self) -> SceneStats:
+        """Scan the scene in row blocks: refuse unwrapped or empty phase, and summarise coherence."""
+        lo, hi, n_valid, n_total = np.inf, -np.inf, 0, 0
+        coh_samples: list[np.ndarray] = []
+        rng = np.random.default_rng(0)
+        for r0 in range(0, self.grid.height, SCAN_ROWS):
+            win = Window(0, r0, self.grid.width, min(SCAN_ROWS, self.grid.height - r0))
+            sw = self.read(win)
+            finite = np.isfinite(sw.phase_rad)
+            n_total += finite.size
+            if finite.any():
+                vals = sw.phase_rad[finite]
+                lo, hi = min(lo, float(vals.min())), max(hi, float(vals.max()))
+            n_valid += int(sw.valid.sum())
+            c = sw.coherence[sw.valid]
+            if c.size:
+                coh_samples.append(rng.choice(c, size=min(c.size, 20000), replace=False))
+        if n_valid == 0:
+            raise BadInputError(f"{self.phase_path}: every pixel is nodata or NaN")
+        if self.kind == "wrapped-phase" and (lo < -np.pi - PHASE_RANGE_TOL_RAD or hi > np.pi + PHASE_RANGE_TOL_RAD):
+            hint = " (looks like degrees)" if hi <= 180.5 and lo >= -180.5 and hi > 2 * np.pi else ""
+            raise BadInputError(
+                f"{self.phase_path}: phase range [{lo:.3f}, {hi:.3f}] is outside [-pi, pi]{hint}; "
+                "not a wrapped phase in radians (use --rewrap to wrap an unwrapped phase)"
+            )
+        coh = np.concatenate(coh_samples) if coh_samples else np.array([np.nan])
+        return SceneStats(
+            phase_min_rad=lo, phase_max_rad=hi, nodata_fraction=1.0 - n_valid / n_total,
+            coherence_mean=float(np.mean(coh)), coherence_median=float(np.median(coh)),
+            coherence_p10=float(np.percentile(coh, 10)), coherence_p90=float(np.percentile(coh, 90)),
+        )
+
+
+def open_scene(
+    phase_path: str | Path,
+    coherence_path: str | Path | None = None,
+    dem_path: str | Path | None = None,
+    band: int | None = None,
+    rewrap: bool = False,
+    pixel_size_m: float | None = None,
+) -> SceneReader:
+    """Open an interferogram (wrapped phase or complex) with its coherence and DEM; see `SceneReader`."""
+    return SceneReader(
+        Path(phase_path), Path(coherence_path) if coherence_path else None,
+        Path(dem_path) if dem_path else None, band, rewrap, pixel_size_m,
+    )

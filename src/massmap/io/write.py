@@ -1,0 +1,70 @@
+"""Atomic writers for GeoTIFFs, Cloud-Optimised GeoTIFFs and vector layers on a massmap grid."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import rasterio
+from rasterio.shutil import copy as rio_copy
+
+from massmap.atomic import atomic_path
+from massmap.grid import Grid
+
+_VECTOR_DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON", ".shp": "ESRI Shapefile", ".fgb": "FlatGeobuf"}
+
+
+def raster_profile(grid: Grid, dtype: str, count: int = 1, nodata: float | None = None) -> dict:
+    """A tiled, compressed GeoTIFF profile for `grid`."""
+    tiled = grid.height >= 256 and grid.width >= 256
+    profile = dict(
+        driver="GTiff", height=grid.height, width=grid.width, count=count, dtype=dtype,
+        crs=grid.crs, transform=grid.transform, nodata=nodata, compress="deflate",
+        predictor=3 if np.dtype(dtype).kind == "f" else 2, tiled=tiled,
+    )
+    if tiled:
+        profile.update(blockxsize=256, blockysize=256)
+    return profile
+
+
+def write_geotiff(path: str | os.PathLike, array: np.ndarray, grid: Grid, nodata: float | None = None) -> Path:
+    """Write a 2-D array on `grid` to a compressed GeoTIFF, atomically."""
+    with atomic_path(path) as tmp:
+        with rasterio.open(tmp, "w", **raster_profile(grid, array.dtype.name, nodata=nodata)) as dst:
+            dst.write(array, 1)
+    return Path(path)
+
+
+def copy_as_cog(src_path: str | os.PathLike, path: str | os.PathLike) -> Path:
+    """Copy a GeoTIFF to a Cloud-Optimised GeoTIFF (tiled, deflate, overviews), atomically."""
+    with atomic_path(path) as tmp:
+        rio_copy(
+            str(src_path), str(tmp), driver="COG", compress="DEFLATE", blocksize=256,
+            overview_resampling="AVERAGE", BIGTIFF="IF_SAFER",
+        )
+    return Path(path)
+
+
+def write_cog(path: str | os.PathLike, array: np.ndarray, grid: Grid, nodata: float | None = None) -> Path:
+    """Write a 2-D array on `grid` as a Cloud-Optimised GeoTIFF, atomically."""
+    path = Path(path)
+    with atomic_path(path.with_name(path.name + ".src.tif")) as tmp_src:
+        with rasterio.open(tmp_src, "w", **raster_profile(grid, array.dtype.name, nodata=nodata)) as dst:
+            dst.write(array, 1)
+        copy_as_cog(tmp_src, path)
+    return path
+
+
+def vector_driver(path: str | os.PathLike) -> str:
+    """The OGR driver for a vector file name, from its extension (GeoPackage when unknown)."""
+    return _VECTOR_DRIVERS.get(Path(path).suffix.lower(), "GPKG")
+
+
+def write_vector(gdf: gpd.GeoDataFrame, path: str | os.PathLike, layer: str | None = None) -> Path:
+    """Write polygons to a vector file (driver from the extension), atomically; empty layers keep their schema."""
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        gdf.to_file(tmp, driver=vector_driver(path), layer=layer or path.stem, engine="pyogrio")
+    return path
