@@ -24,6 +24,11 @@ class Grid:
     crs: CRS | None
     pixel_size_m: float | None = None
 
+    def __post_init__(self) -> None:
+        # rasterio hands out its own CRS class; keep one type (pyproj's) everywhere.
+        if self.crs is not None and not isinstance(self.crs, CRS):
+            object.__setattr__(self, "crs", CRS.from_user_input(self.crs))
+
     @property
     def shape(self) -> tuple[int, int]:
         """(rows, cols)."""
@@ -91,5 +96,4 @@ class Grid:
         """(left, bottom, right, top) in grid CRS units."""
         from rasterio.transform import array_bounds
 
-        south, west, north, east = array_bounds(self.height, self.width, self.transform)
-        return (west, south, east, north)
+        return array_bounds(self.height, self.width, self.transform)

@@ -213,7 +213,7 @@ class SceneReader:
         amplitude = None
         if self.kind == "complex":
             amplitude = np.abs(raw).astype(np.float32)
-            phase = np.angle(raw).astype(np.float32)
+            phase = wrap_phase(np.angle(raw))  # angle() gives (-pi, pi]; wrapped phase is [-pi, pi)
             phase[(amplitude == 0) | ~np.isfinite(amplitude)] = np.nan
             amplitude[~np.isfinite(phase)] = np.nan
         else:

@@ -1,0 +1,5 @@
+"""`python -m massmap` runs the command line."""
+
+from massmap.cli import app
+
+app(prog_name="massmap")

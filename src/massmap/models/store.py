@@ -1,0 +1,119 @@
+"""Saving and loading a model: one folder with `model.safetensors` and `card.json`; `default` is the shipped one."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from massmap.atomic import check_writable
+from massmap.errors import IncompatibleModelError
+from massmap.models.card import ModelCard
+from massmap.models.factory import create_network
+
+WEIGHTS_FILE = "model.safetensors"
+CARD_FILE = "card.json"
+DEFAULT_MODEL = "default"
+
+
+@dataclass
+class LoadedModel:
+    """A network in eval mode with its card, on a device."""
+
+    net: torch.nn.Module
+    card: ModelCard
+    path: Path
+    device: torch.device
+
+
+def default_model_dir() -> Path:
+    """Folder of the model shipped inside the package."""
+    return Path(str(resources.files("massmap") / "weights" / DEFAULT_MODEL))
+
+
+def resolve_model_dir(model: str | os.PathLike) -> Path:
+    """The folder of a model given as `default`, a folder, or its `model.safetensors` file."""
+    if str(model) == DEFAULT_MODEL:
+        path = default_model_dir()
+        if not (path / WEIGHTS_FILE).exists():
+            raise IncompatibleModelError(f"{path}: the default model's weights are not installed")
+        return path
+    path = Path(model)
+    if path.is_file() and path.suffix == ".safetensors":
+        path = path.parent
+    if not (path / WEIGHTS_FILE).exists():
+        raise IncompatibleModelError(f"{path}: no {WEIGHTS_FILE} (not a massmap model folder)")
+    return path
+
+
+def pick_device(device: str | None = None) -> torch.device:
+    """The given device, else CUDA when present, else the CPU."""
+    if device:
+        return torch.device(device)
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def save_model(net: torch.nn.Module, card: ModelCard, folder: str | os.PathLike, half: bool = False) -> Path:
+    """Write weights (float16 when `half`) and card into `folder`, atomically (a temp folder renamed into place)."""
+    folder = Path(folder)
+    check_writable(folder)
+    state = {k: v.detach().to("cpu").contiguous() for k, v in net.state_dict().items()}
+    if half:
+        state = {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".partial", dir=folder.parent))
+    try:
+        save_file(state, tmp / WEIGHTS_FILE, metadata={"massmap_card": card.to_json()})
+        (tmp / CARD_FILE).write_text(card.to_json() + "\n")
+        if folder.exists():
+            old = folder.with_name(f".{folder.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(folder, old)
+            os.replace(tmp, folder)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, folder)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return folder
+
+
+def load_model(model: str | os.PathLike = DEFAULT_MODEL, device: str | None = None) -> LoadedModel:
+    """Load a model folder (or `default`): build the network its card names and load its weights as float32."""
+    path = resolve_model_dir(model)
+    card = ModelCard.read(path / CARD_FILE)
+    try:
+        state = load_file(str(path / WEIGHTS_FILE))
+    except (SafetensorError, OSError) as exc:
+        raise IncompatibleModelError(f"{path / WEIGHTS_FILE}: unreadable weights ({exc})") from None
+    net = create_network(card.arch, card.encoder, card.in_channels)
+    state = {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
+    try:
+        net.load_state_dict(state, strict=True)
+    except RuntimeError as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise IncompatibleModelError(f"{path}: weights do not fit the card's {card.arch}/{card.encoder} ({first})") from None
+    dev = pick_device(device)
+    net = net.to(dev).eval()
+    if dev.type == "cpu":
+        net = net.to(memory_format=torch.channels_last)
+    return LoadedModel(net=net, card=card, path=path, device=dev)
+
+
+def card_in_weights(path: str | os.PathLike) -> ModelCard | None:
+    """The card embedded in a weights file's metadata, if any."""
+    from safetensors import safe_open
+
+    with safe_open(str(path), framework="pt") as f:
+        meta = f.metadata() or {}
+    text = meta.get("massmap_card")
+    return ModelCard.from_json(text, str(path)) if text else None
+
+
+__all__ = ["LoadedModel", "load_model", "save_model", "default_model_dir", "resolve_model_dir", "card_in_weights"]
