@@ -1,0 +1,1 @@
+"""Measuring delineations: the model against its labels, experts against each other, inventories' area statistics."""
