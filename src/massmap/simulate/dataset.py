@@ -1,0 +1,119 @@
+"""Write simulated scenes to disk (GeoTIFFs, label GeoPackage, metadata, quick-look) and a manifest over them."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pyogrio
+
+from massmap.atomic import atomic_path
+from massmap.errors import BadInputError, OutputError
+from massmap.io.manifest import SPLITS, ManifestRow, write_manifest
+from massmap.io.write import write_geotiff, write_vector
+from massmap.log import get_logger
+from massmap.simulate.config import SimulationConfig
+from massmap.simulate.quicklook import write_quicklook
+from massmap.simulate.scene import SimulatedScene, simulate_scene
+
+log = get_logger(__name__)
+
+SPLIT_SHARES = {"train": 0.8, "val": 0.1, "test": 0.1}
+# GeoPackages record a 'last_change' time; a fixed one keeps same-seed runs byte-identical.
+_FIXED_GPKG_DATE = "2000-01-01T00:00:00.000Z"
+
+
+@contextlib.contextmanager
+def _fixed_vector_timestamps() -> Iterator[None]:
+    previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": _FIXED_GPKG_DATE})
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
+
+
+def write_scene(scene: SimulatedScene, out_dir: str | os.PathLike, name: str, quicklook: bool = True) -> dict[str, Path]:
+    """Write NAME_phase.tif, NAME_coh.tif, NAME_dem.tif, NAME_labels.gpkg, NAME_meta.json and NAME_quicklook.png.
+
+    Returns the paths by role: phase, coherence, dem, labels, meta, quicklook.
+    """
+    out = Path(out_dir)
+    paths = {role: out / f"{name}_{suffix}" for role, suffix in (
+        ("phase", "phase.tif"), ("coherence", "coh.tif"), ("dem", "dem.tif"), ("labels", "labels.gpkg"),
+        ("meta", "meta.json"), ("quicklook", "quicklook.png"))}
+    write_geotiff(paths["phase"], scene.phase_rad.astype(np.float32), scene.grid)
+    write_geotiff(paths["coherence"], scene.coherence.astype(np.float32), scene.grid)
+    write_geotiff(paths["dem"], scene.dem_m.astype(np.float32), scene.grid)
+    with _fixed_vector_timestamps():
+        write_vector(scene.labels, paths["labels"], layer="labels")
+    _write_text(paths["meta"], json.dumps(scene.meta, indent=1, sort_keys=True))
+    if quicklook:
+        write_quicklook(scene, paths["quicklook"])
+    else:
+        del paths["quicklook"]
+    return paths
+
+
+def _write_text(path: Path, text: str) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text)
+
+
+def assign_splits(n_scenes: int, seed: int, split: str = "auto") -> list[str]:
+    """Split names per scene: one given split for all, or "auto" (a seeded shuffle, about 80/10/10)."""
+    if split != "auto":
+        if split not in SPLITS:
+            raise BadInputError(f"--split {split!r} is not one of auto, {', '.join(SPLITS)}")
+        return [split] * n_scenes
+    order = np.random.default_rng([seed, 0x5B117]).permutation(n_scenes)
+    n_val = int(round(n_scenes * SPLIT_SHARES["val"]))
+    n_test = int(round(n_scenes * SPLIT_SHARES["test"]))
+    names = np.array(["train"] * n_scenes, dtype=object)
+    names[order[:n_val]] = "val"
+    names[order[n_val:n_val + n_test]] = "test"
+    return names.tolist()
+
+
+def scene_name(index: int) -> str:
+    """The file stem of scene `index`."""
+    return f"scene_{index:05d}"
+
+
+def simulate_dataset(
+    out_dir: str | os.PathLike,
+    n_scenes: int,
+    seed: int,
+    config: SimulationConfig | None = None,
+    split: str = "auto",
+    on_scene: Callable[[int], None] | None = None,
+) -> Path:
+    """Simulate `n_scenes` scenes into `out_dir` and write `out_dir/manifest.csv`; returns the manifest path.
+
+    Scene i draws from np.random.default_rng([seed, i]), so a scene depends only on (config, seed, i).
+    `on_scene(i)` is called after each scene is written (for progress bars).
+    """
+    config = config or SimulationConfig()
+    if n_scenes < 1:
+        raise BadInputError(f"--n-scenes {n_scenes} must be at least 1")
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot create output folder ({exc.strerror})") from None
+    splits = assign_splits(n_scenes, seed, split)
+    rows = []
+    for i in range(n_scenes):
+        scene = simulate_scene(config, [seed, i])
+        paths = write_scene(scene, out, scene_name(i))
+        rows.append(ManifestRow(phase=paths["phase"], labels=paths["labels"], split=splits[i],
+                                coherence=paths["coherence"], dem=paths["dem"], negative=scene.negative))
+        log.debug("%s: %d labels, negative=%r", scene_name(i), len(scene.labels), scene.negative)
+        if on_scene is not None:
+            on_scene(i)
+    _write_text(out / "config.json", config.to_json())
+    return write_manifest(rows, out / "manifest.csv")

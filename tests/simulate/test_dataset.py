@@ -1,0 +1,58 @@
+import hashlib
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import rasterio
+
+from massmap.errors import BadInputError
+from massmap.io.manifest import read_manifest
+from massmap.simulate.dataset import assign_splits, simulate_dataset, write_scene
+from tests.simulate.factories import small_config
+
+
+def _hashes(folder):
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+def test_dataset_writes_every_file_and_a_readable_manifest(tmp_path):
+    config = small_config(size=64, hard_negative_fraction=0.5, goldstein_fraction=0.5, n_movements=(8, 8))
+    manifest = simulate_dataset(tmp_path / "a", 4, seed=3, config=config, split="train")
+    rows = read_manifest(manifest)
+    assert len(rows) == 4 and {r.split for r in rows} == {"train"}
+    assert all(r.coherence is not None and r.dem is not None and r.labels.exists() for r in rows)
+    assert {r.negative for r in rows} - {"", "atmosphere", "layover", "decorrelation"} == set()
+    assert any(r.negative for r in rows)
+    with rasterio.open(rows[0].phase) as src:
+        phase = src.read(1)
+        assert src.dtypes[0] == "float32" and src.crs.to_epsg() == 32632 and src.res == (20.0, 20.0)
+    assert -np.pi <= phase.min() and phase.max() < np.pi
+    for name in ("scene_00000_meta.json", "scene_00000_quicklook.png", "config.json"):
+        assert (tmp_path / "a" / name).exists()
+
+
+def test_same_seed_gives_the_same_bytes(tmp_path):
+    config = small_config(size=64, goldstein_fraction=0.5, n_movements=(10, 10))
+    simulate_dataset(tmp_path / "a", 2, seed=9, config=config)
+    simulate_dataset(tmp_path / "b", 2, seed=9, config=config)
+    simulate_dataset(tmp_path / "c", 2, seed=10, config=config)
+    a, b, c = _hashes(tmp_path / "a"), _hashes(tmp_path / "b"), _hashes(tmp_path / "c")
+    assert a == b
+    assert a["scene_00000_phase.tif"] != c["scene_00000_phase.tif"]
+
+
+def test_labels_round_trip_through_the_geopackage(tmp_path, moving_scene):
+    paths = write_scene(moving_scene, tmp_path, "s")
+    labels = gpd.read_file(paths["labels"])
+    assert len(labels) == len(moving_scene.labels) > 0
+    assert labels.crs.to_epsg() == 32632
+    assert labels["coherent"].dtype == bool
+    np.testing.assert_allclose(labels["area_m2"], moving_scene.labels["area_m2"])
+
+
+def test_auto_splits_are_about_80_10_10_and_deterministic():
+    splits = assign_splits(200, seed=1)
+    assert splits == assign_splits(200, seed=1) and splits != assign_splits(200, seed=2)
+    assert (splits.count("train"), splits.count("val"), splits.count("test")) == (160, 20, 20)
+    with pytest.raises(BadInputError, match="split"):
+        assign_splits(3, 1, "holdout")
