@@ -34,8 +34,9 @@ SCAN_ROWS = 512
 
 
 def wrap_phase(phase_rad: np.ndarray) -> np.ndarray:
-    """Wrap any phase (radians) into [-pi, pi)."""
-    return (np.mod(phase_rad + np.pi, 2 * np.pi) - np.pi).astype(np.float32)
+    """Wrap any phase (radians) into [-pi, pi), in float32."""
+    two_pi = np.float32(2 * np.pi)
+    return (np.mod(phase_rad + np.float32(np.pi), two_pi) - np.float32(np.pi)).astype(np.float32)
 
 
 @dataclass

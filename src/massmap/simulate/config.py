@@ -30,6 +30,7 @@ class SimulationConfig:
     crs: str = "EPSG:32632"
     orbit: str = "random"
     heading_jitter_deg: float = 2.0
+    heading_offset_deg: float = 0.0
     atmosphere_scale: float = 1.0
     hard_negative_fraction: float = 0.15
     goldstein_fraction: float = 0.5

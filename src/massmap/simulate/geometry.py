@@ -86,15 +86,17 @@ def draw_geometry(
     aspect_rad: np.ndarray,
     pixel_size_m: float,
     near_range: bool = False,
+    heading_offset_deg: float = 0.0,
 ) -> tuple[Geometry, dict]:
     """Draw an orbit direction, heading and swath position, and derive the scene's viewing geometry.
 
     `near_range` puts the scene at low incidence, where layover is most common (a hard negative).
+    `heading_offset_deg` shifts the nominal heading (a held-out test set uses headings never trained on).
     """
     if orbit == "random":
         orbit = "ascending" if rng.random() < 0.5 else "descending"
     nominal = HEADING_ASCENDING_DEG if orbit == "ascending" else HEADING_DESCENDING_DEG
-    heading = float(nominal + rng.uniform(-heading_jitter_deg, heading_jitter_deg))
+    heading = float(nominal + heading_offset_deg + rng.uniform(-heading_jitter_deg, heading_jitter_deg))
     shape = slope_rad.shape
     half_span_deg = float(np.degrees(np.ptp(incidence_field(shape, pixel_size_m, heading, 0.0))) / 2 + 0.1)
     low, high = INCIDENCE_NEAR_DEG + half_span_deg, INCIDENCE_FAR_DEG - half_span_deg

@@ -10,6 +10,7 @@ import numpy as np
 
 from massmap.constants import WAVELENGTH_M, los_phase_rad
 from massmap.grid import Grid
+from massmap.io.scene import wrap_phase
 from massmap.simulate import constants as C
 from massmap.simulate.atmosphere import draw_atmosphere
 from massmap.simulate.config import SimulationConfig
@@ -60,12 +61,6 @@ class SimulatedScene:
     meta: dict
 
 
-def wrap_phase(phase_rad: np.ndarray) -> np.ndarray:
-    """Wrap a phase into [-pi, pi)."""
-    two_pi = np.float32(2 * np.pi)
-    return (np.mod(phase_rad + np.float32(np.pi), two_pi) - np.float32(np.pi)).astype(np.float32)
-
-
 def simulate_scene(config: SimulationConfig, seed: int | Sequence[int], negative: str | None = None) -> SimulatedScene:
     """Simulate one scene from one seeded random generator (same config and seed, same arrays).
 
@@ -93,7 +88,8 @@ def simulate_scene(config: SimulationConfig, seed: int | Sequence[int], negative
 
     # Viewing geometry.
     geometry, geometry_params = draw_geometry(rng, config.orbit, config.heading_jitter_deg, slope, aspect, px,
-                                              near_range=negative == "layover")
+                                              near_range=negative == "layover",
+                                              heading_offset_deg=config.heading_offset_deg)
     layover_shadow = geometry.layover_shadow
 
     # Land cover and coherence over the temporal baseline.

@@ -1,0 +1,65 @@
+"""Simulate the default model's training, validation and held-out test sets (run once, in the background).
+
+Usage: python scripts/default_model/make_data.py OUT_DIR [SRTM_DIR]
+Held-out sets use seeds, a DEM, headings and atmosphere strengths never used in training.
+"""
+
+from __future__ import annotations
+
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+
+from massmap.io.manifest import ManifestRow, write_manifest
+from massmap.simulate.config import SimulationConfig
+from massmap.simulate.dataset import write_scene
+from massmap.simulate.scene import simulate_scene
+
+SIZE = 512
+BASE = SimulationConfig(size=SIZE, pixel_size_m=20.0)
+
+
+def sets(srtm: Path | None) -> list[tuple[str, SimulationConfig, int, int, str]]:
+    """(name, config, seed, n_scenes, split) of every set."""
+    train_dem = str(srtm / "N40E015.hgt") if srtm and (srtm / "N40E015.hgt").exists() else None
+    test_dem = str(srtm / "N42E012.hgt") if srtm and (srtm / "N42E012.hgt").exists() else None
+    out = [
+        ("train_fractal20", BASE, 101, 420, "train"),
+        ("train_fractal30", replace(BASE, pixel_size_m=30.0), 102, 120, "train"),
+        ("val_fractal20", BASE, 104, 40, "val"),
+        ("test_fractal20", replace(BASE, heading_offset_deg=6.0, atmosphere_scale=1.6, hard_negative_fraction=0.0),
+         9001, 40, "test"),
+        ("negative_strong_atmosphere", replace(BASE, hard_negative_fraction=1.0, atmosphere_scale=2.0), 9003, 30, "test"),
+    ]
+    if train_dem:
+        out += [("train_srtm_n40e015", replace(BASE, dem_path=train_dem, crs="auto"), 103, 120, "train"),
+                ("val_srtm_n40e015", replace(BASE, dem_path=train_dem, crs="auto"), 105, 10, "val")]
+    if test_dem:
+        out += [("test_srtm_n42e012", replace(BASE, dem_path=test_dem, crs="auto", heading_offset_deg=6.0,
+                                              atmosphere_scale=1.6, hard_negative_fraction=0.0), 9002, 20, "test")]
+    return out
+
+
+def one(args: tuple[str, SimulationConfig, int, int, str, Path]) -> ManifestRow:
+    name, config, seed, i, split, out = args
+    scene = simulate_scene(config, [seed, i])
+    paths = write_scene(scene, out / name, f"{name}_{i:04d}", quicklook=i < 2)
+    return ManifestRow(phase=paths["phase"], labels=paths["labels"], split=split, coherence=paths["coherence"],
+                       dem=paths["dem"], negative=scene.negative)
+
+
+def main() -> None:
+    out = Path(sys.argv[1])
+    srtm = Path(sys.argv[2]) if len(sys.argv) > 2 else None
+    for name, config, seed, n, split in sets(srtm):
+        (out / name).mkdir(parents=True, exist_ok=True)
+        (out / name / "config.json").write_text(config.to_json())
+        with ProcessPoolExecutor(max_workers=2) as pool:
+            rows = list(pool.map(one, [(name, config, seed, i, split, out) for i in range(n)], chunksize=4))
+        write_manifest(rows, out / f"{name}.csv")
+        print(f"{name}: {n} scenes, {sum(r.is_hard_negative for r in rows)} hard negatives", flush=True)
+
+
+if __name__ == "__main__":
+    main()
