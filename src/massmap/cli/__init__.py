@@ -4,5 +4,6 @@ from massmap.cli.app import app
 from massmap.cli import info as _info  # noqa: F401  (each module registers its commands on `app`)
 from massmap.cli import evaluate as _evaluate  # noqa: F401
 from massmap.cli import simulate as _simulate  # noqa: F401
+from massmap.cli import train as _train  # noqa: F401
 
 __all__ = ["app"]

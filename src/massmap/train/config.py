@@ -1,0 +1,142 @@
+"""Training settings: one dataclass that round-trips through JSON losslessly and is stored with the run."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+from massmap.errors import BadInputError
+from massmap.models.channels import ENCODINGS, channels_for
+from massmap.models.factory import available_architectures
+
+LOSSES = ("bce-dice", "focal", "lovasz")
+SCHEDULES = ("cosine", "onecycle")
+# Metrics logged each epoch that can pick the best checkpoint; losses are minimised, scores maximised.
+MONITORS = (
+    "val_iou", "val_dice", "val_precision", "val_recall", "val_object_precision", "val_object_recall",
+    "val_object_f1", "val_loss", "train_loss",
+)
+CONFIG_FILE = "train_config.json"
+
+
+@dataclass
+class TrainConfig:
+    """Everything a training run needs: data, model, inputs, sampling, loss, schedule, budget and hardware.
+
+    `neg_ratio` is negatives per positive patch (0: the study's choice, positives only); `hard_fraction` is the
+    share of negatives drawn from hard-negative scenes when there are any. `max_minutes` bounds the whole run,
+    across resumed invocations.
+    """
+
+    manifest: str
+    out: str
+    arch: str = "unetplusplus"
+    encoder: str = "resnet18"
+    init: str | None = None
+    freeze_encoder: bool = False
+    encoding: str = "sincos"
+    coherence: bool = True
+    slope: bool = False
+    patch_size: int = 256
+    neg_ratio: float = 0.0
+    hard_negatives: bool = True
+    hard_fraction: float = 0.5
+    where: str | None = None
+    augment: bool = True
+    loss: str = "bce-dice"
+    lr: float = 1e-3
+    weight_decay: float = 1e-4
+    schedule: str = "cosine"
+    batch_size: int = 8
+    epochs: int = 50
+    patches_per_epoch: int = 512
+    val_patches: int = 64
+    max_minutes: float | None = None
+    patience: int = 10
+    monitor: str = "val_iou"
+    seed: int = 0
+    workers: int = 2
+    accelerator: str = "auto"
+    devices: int | str = "auto"
+    num_nodes: int = 1
+    strategy: str = "auto"
+    resume: bool = False
+    progress: bool = True
+    pixel_size_m: float | None = None
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        """Input channel names for the chosen encoding, coherence and slope."""
+        return channels_for(self.encoding, self.coherence, self.slope)
+
+    @property
+    def monitor_mode(self) -> str:
+        """`min` for a loss, `max` for a score."""
+        return "min" if self.monitor.endswith("loss") else "max"
+
+    def validate(self) -> TrainConfig:
+        """Refuse settings that cannot work, with a one-line reason naming the option."""
+        problems = []
+        if self.arch.lower() not in available_architectures():
+            problems.append(f"--arch {self.arch!r} is not one of {', '.join(available_architectures())}")
+        if self.encoding not in ENCODINGS:
+            problems.append(f"--encoding {self.encoding!r} is not one of {', '.join(ENCODINGS)}")
+        if self.loss not in LOSSES:
+            problems.append(f"--loss {self.loss!r} is not one of {', '.join(LOSSES)}")
+        if self.schedule not in SCHEDULES:
+            problems.append(f"--schedule {self.schedule!r} is not one of {', '.join(SCHEDULES)}")
+        if self.monitor not in MONITORS:
+            problems.append(f"--monitor {self.monitor!r} is not one of {', '.join(MONITORS)}")
+        # Every smp encoder halves the patch five times.
+        if self.patch_size < 32 or self.patch_size % 32:
+            problems.append(f"--patch-size {self.patch_size} must be a multiple of 32 (at least 32)")
+        if self.neg_ratio < 0:
+            problems.append(f"--neg-ratio {self.neg_ratio} must be 0 or more")
+        if not 0.0 <= self.hard_fraction <= 1.0:
+            problems.append(f"hard_fraction {self.hard_fraction} must be within [0, 1]")
+        for name in ("batch_size", "epochs", "patches_per_epoch"):
+            if getattr(self, name) < 1:
+                problems.append(f"--{name.replace('_', '-')} must be at least 1")
+        if self.val_patches < 0 or self.workers < 0 or self.patience < 1:
+            problems.append("--val-patches and --workers must be 0 or more, --patience at least 1")
+        if self.lr <= 0:
+            problems.append(f"--lr {self.lr} must be positive")
+        if self.max_minutes is not None and self.max_minutes <= 0:
+            problems.append(f"--max-minutes {self.max_minutes} must be positive")
+        if problems:
+            raise BadInputError("training settings: " + "; ".join(problems))
+        return self
+
+    def to_dict(self) -> dict:
+        """The settings as a plain dict (JSON types only)."""
+        return asdict(self)
+
+    def to_json(self) -> str:
+        """The settings as indented JSON."""
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: dict, source: str = "training settings") -> TrainConfig:
+        """Settings from a dict; unknown keys are refused."""
+        unknown = set(data) - {f.name for f in fields(cls)}
+        if unknown:
+            raise BadInputError(f"{source}: unknown training settings {sorted(unknown)}")
+        return cls(**data)
+
+    @classmethod
+    def from_json(cls, text: str, source: str = "training settings") -> TrainConfig:
+        """Parse settings written by `to_json`."""
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise BadInputError(f"{source}: not valid JSON ({exc})") from None
+        return cls.from_dict(data, source)
+
+    @classmethod
+    def read(cls, path: str | Path) -> TrainConfig:
+        """Read settings from a JSON file."""
+        path = Path(path)
+        if not path.exists():
+            raise BadInputError(f"{path}: training settings not found")
+        return cls.from_json(path.read_text(), str(path))

@@ -1,0 +1,254 @@
+"""`train`: fit a segmentation model on a manifest's scenes and write it, with its card, into a model folder.
+
+The folder holds `model.safetensors` + `card.json` (what prediction loads), `train_config.json`, the per-epoch
+`training_log.csv` and `learning_curve.png`, and Lightning checkpoints in `checkpoints/` (`last.ckpt` after
+every epoch, `best.ckpt` by the monitored metric), from which `resume=True` continues an interrupted run.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import lightning as L
+import torch
+from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint, RichProgressBar
+
+from massmap import __version__
+from massmap.atomic import check_writable
+from massmap.data.sampling import SceneCatalog, build_catalog
+from massmap.errors import BadInputError, OutputError
+from massmap.io.manifest import ManifestRow, read_manifest
+from massmap.log import get_logger
+from massmap.models.card import ModelCard
+from massmap.models.factory import create_network
+from massmap.models.store import CARD_FILE, WEIGHTS_FILE, load_model, resolve_model_dir, save_model
+from massmap.train.callbacks import EpochLog
+from massmap.train.config import CONFIG_FILE, TrainConfig
+from massmap.train.curves import CURVE_FILE, LOG_FILE, best_row, read_log
+from massmap.train.datamodule import PatchDataModule
+from massmap.train.module import SegmentationModule
+
+log = get_logger(__name__)
+
+CHECKPOINT_DIR = "checkpoints"
+LAST_CHECKPOINT = "last.ckpt"
+BEST_NAME = "best"
+# Settings that define the network; a resumed run must keep them.
+_MODEL_SETTINGS = ("arch", "encoder", "encoding", "coherence", "slope", "init")
+
+
+@dataclass
+class TrainResult:
+    """What a run produced: the model folder, its card, the best checkpoint, and how far training went."""
+
+    out: Path
+    card: ModelCard
+    best_checkpoint: Path | None
+    epochs: int
+    global_step: int
+
+
+def initial_network(config: TrainConfig) -> tuple[torch.nn.Module, str, str, tuple[str, ...]]:
+    """The network to start from (fresh, or the `init` model) with its architecture, encoder and channels.
+
+    A model given by `init` keeps its own architecture and input channels, so prediction reads it right.
+    """
+    if config.init:
+        loaded = load_model(config.init, device="cpu")
+        card = loaded.card
+        wanted = (config.arch, config.encoder, config.channels)
+        if wanted != (card.arch, card.encoder, tuple(card.channels)):
+            log.warning("--init %s: fine-tuning its %s/%s on channels %s (the model's own, not the options')",
+                        config.init, card.arch, card.encoder, ",".join(card.channels))
+        return loaded.net.train(), card.arch, card.encoder, tuple(card.channels)
+    net = create_network(config.arch, config.encoder, len(config.channels))
+    return net.to(memory_format=torch.channels_last), config.arch, config.encoder, config.channels
+
+
+def publish_model(net: torch.nn.Module, card: ModelCard, out: Path) -> Path:
+    """Write model.safetensors and card.json into an existing run folder, each file replaced atomically."""
+    staging = out / ".model.partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    save_model(net, card, staging)
+    try:
+        for name in (WEIGHTS_FILE, CARD_FILE):
+            os.replace(staging / name, out / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return out
+
+
+def checkpoint_weights(path: str | os.PathLike) -> dict[str, torch.Tensor]:
+    """The network's weights inside a Lightning checkpoint of a SegmentationModule."""
+    state = torch.load(path, map_location="cpu", weights_only=False)["state_dict"]
+    return {k.removeprefix("net."): v for k, v in state.items() if k.startswith("net.")}
+
+
+def _prepare_out(config: TrainConfig) -> tuple[Path, Path | None]:
+    """Create the run folder; return it and the checkpoint to resume from (None for a fresh run)."""
+    out = Path(config.out)
+    check_writable(out)
+    out.mkdir(exist_ok=True)
+    if not os.access(out, os.W_OK):
+        raise OutputError(f"{out}: model folder is not writable")
+    ckpt_dir = out / CHECKPOINT_DIR
+    last = ckpt_dir / LAST_CHECKPOINT
+    if config.resume:
+        if not last.exists():
+            log.warning("%s: no checkpoint to resume from; starting a new run", last)
+            return out, None
+        stored = out / CONFIG_FILE
+        if stored.exists():
+            before = TrainConfig.read(stored)
+            changed = [k for k in _MODEL_SETTINGS if getattr(before, k) != getattr(config, k)]
+            if changed:
+                raise BadInputError(f"{stored}: --resume with other model settings ({', '.join(changed)}) "
+                                    "than the interrupted run; keep them, or train afresh without --resume")
+        log.info("resuming from %s", last)
+        return out, last
+    if ckpt_dir.exists() and any(ckpt_dir.iterdir()):
+        log.warning("%s: removing the checkpoints of an earlier run (pass --resume to continue it instead)", ckpt_dir)
+        shutil.rmtree(ckpt_dir)
+    (out / LOG_FILE).unlink(missing_ok=True)
+    return out, None
+
+
+def split_catalogs(config: TrainConfig, rows: list[ManifestRow]) -> tuple[SceneCatalog, SceneCatalog | None]:
+    """Catalogues of the train and val scenes (hard negatives left out unless wanted); None when not validating."""
+    use = [r for r in rows if config.hard_negatives or not r.is_hard_negative]
+    train_rows = [r for r in use if r.split == "train"]
+    val_rows = [r for r in use if r.split == "val"]
+    if not train_rows:
+        raise BadInputError(f"{config.manifest}: no scene in the train split")
+    if config.slope:
+        missing = [r.phase.name for r in train_rows + val_rows if r.dem is None]
+        if missing:
+            raise BadInputError(f"{config.manifest}: --slope needs a dem for every scene; missing for {', '.join(missing)}")
+    train = build_catalog(train_rows, config.patch_size, config.where, config.pixel_size_m)
+    if train.n_objects == 0:
+        where = f" matching --where {config.where!r}" if config.where else ""
+        raise BadInputError(f"{config.manifest}: no labelled object{where} in the train split")
+    val = None
+    if val_rows and config.val_patches > 0:
+        val = build_catalog(val_rows, config.patch_size, config.where, config.pixel_size_m)
+        if val.n_objects == 0:
+            log.warning("%s: no labelled object in the val split; validation is skipped", config.manifest)
+            val = None
+    elif config.val_patches > 0:
+        log.warning("%s: no scene in the val split; validation is skipped", config.manifest)
+    return train, val
+
+
+def _training_data(config: TrainConfig, train: SceneCatalog, val: SceneCatalog | None, patches_seen: int) -> dict:
+    n_pos = int(round(config.patches_per_epoch / (1.0 + config.neg_ratio)))
+    n_neg = config.patches_per_epoch - n_pos
+    n_hard = int(round(n_neg * config.hard_fraction)) if train.has_hard_negatives else 0
+    return {
+        "manifest": str(Path(config.manifest).resolve()),
+        "train_scenes": [s.name for s in train.scenes],
+        "val_scenes": [s.name for s in val.scenes] if val else [],
+        "hard_negative_scenes": [s.name for s in train.scenes if s.is_hard_negative],
+        "train_objects": train.n_objects,
+        "val_objects": val.n_objects if val else 0,
+        "where": config.where,
+        "patch_size": config.patch_size,
+        "patches_per_epoch": config.patches_per_epoch,
+        "positives_per_epoch": n_pos,
+        "negatives_per_epoch": n_neg - n_hard,
+        "hard_negatives_per_epoch": n_hard,
+        "patches_seen": patches_seen,
+    }
+
+
+def _callbacks(config: TrainConfig, out: Path, monitor: str, mode: str) -> tuple[ModelCheckpoint, list]:
+    checkpoint = ModelCheckpoint(
+        dirpath=out / CHECKPOINT_DIR, filename=BEST_NAME, monitor=monitor, mode=mode, save_top_k=1,
+        enable_version_counter=False, auto_insert_metric_name=False,
+    )
+    # Lightning's save_last only follows a saved best checkpoint; an unmonitored one is written every epoch,
+    # so an interruption loses at most the epoch under way.
+    last = ModelCheckpoint(dirpath=out / CHECKPOINT_DIR, filename=LAST_CHECKPOINT.removesuffix(".ckpt"),
+                           monitor=None, save_top_k=1, enable_version_counter=False, auto_insert_metric_name=False)
+    callbacks = [checkpoint, last, EarlyStopping(monitor=monitor, mode=mode, patience=config.patience),
+                 EpochLog(out / LOG_FILE, out / CURVE_FILE)]
+    if config.progress:
+        callbacks.append(RichProgressBar())
+    return checkpoint, callbacks
+
+
+def _progress(trainer: L.Trainer, last: Path) -> tuple[int, int]:
+    """Epochs run and optimiser steps taken; from the last checkpoint when the trainer's state stayed in spawned
+    processes (ddp_spawn)."""
+    if trainer.global_step > 0 or not last.exists():
+        return trainer.current_epoch, trainer.global_step
+    state = torch.load(last, map_location="cpu", weights_only=False)
+    return int(state["epoch"]) + 1, int(state["global_step"])
+
+
+def _devices(value: int | str) -> int | str:
+    return int(value) if isinstance(value, str) and value.isdigit() else value
+
+
+def train(config: TrainConfig, callbacks: Sequence[L.Callback] = ()) -> TrainResult:
+    """Train a model as `config` says and write it (weights, card, log, learning curve) into `config.out`.
+
+    `callbacks` are extra Lightning callbacks (notebooks, tests).
+    """
+    config.validate()
+    if config.init:
+        resolve_model_dir(config.init)  # a missing model fails before anything is written
+    out, resume_from = _prepare_out(config)
+    train_catalog, val_catalog = split_catalogs(config, read_manifest(config.manifest))
+    # Seeded before the network is built: the seed fixes initialisation as well as sampling and augmentation.
+    L.seed_everything(config.seed, workers=True, verbose=False)
+    net, arch, encoder, channels = initial_network(config)
+
+    monitor, mode = config.monitor, config.monitor_mode
+    if val_catalog is None and monitor.startswith("val_"):
+        log.warning("no validation: the best checkpoint is chosen by training loss instead of %s", monitor)
+        monitor, mode = "train_loss", "min"
+    # Lightning names the epoch mean of a metric logged per step and per epoch with this suffix.
+    ckpt_monitor = "train_loss_epoch" if monitor == "train_loss" else monitor
+    (out / CONFIG_FILE).write_text(config.to_json() + "\n")
+
+    steps_per_epoch = math.ceil(config.patches_per_epoch / config.batch_size)
+    module = SegmentationModule(net, config, steps_per_epoch)
+    data = PatchDataModule(train_catalog, val_catalog, channels, config)
+    checkpoint, run_callbacks = _callbacks(config, out, ckpt_monitor, mode)
+    trainer = L.Trainer(
+        accelerator=config.accelerator, devices=_devices(config.devices), num_nodes=config.num_nodes,
+        strategy=config.strategy, max_epochs=config.epochs,
+        max_time=timedelta(minutes=config.max_minutes) if config.max_minutes else None,
+        callbacks=run_callbacks + list(callbacks), logger=False, use_distributed_sampler=False, num_sanity_val_steps=0,
+        enable_progress_bar=config.progress, enable_model_summary=config.progress,
+        log_every_n_steps=max(1, min(50, steps_per_epoch)), default_root_dir=out,
+    )
+    trainer.fit(module, datamodule=data, ckpt_path=resume_from)
+
+    best_path = Path(checkpoint.best_model_path) if checkpoint.best_model_path else None
+    epochs_run, step = _progress(trainer, out / CHECKPOINT_DIR / LAST_CHECKPOINT)
+    if not trainer.is_global_zero:
+        return TrainResult(out, ModelCard(), best_path, epochs_run, step)
+    if best_path is not None and best_path.exists():
+        net.load_state_dict(checkpoint_weights(best_path))
+    epochs_log = read_log(out / LOG_FILE)
+    best = best_row(epochs_log, monitor, mode) or {}
+    patches_seen = step * config.batch_size * trainer.world_size
+    card = ModelCard(
+        arch=arch, encoder=encoder, channels=list(channels), patch_size=config.patch_size,
+        training_data=_training_data(config, train_catalog, val_catalog, patches_seen),
+        training={**config.to_dict(), "epochs_run": epochs_run, "global_step": step, "world_size": trainer.world_size},
+        metrics={"monitor": monitor, **{k: v for k, v in best.items() if k == "epoch" or k.startswith(("val_", "train_"))
+                                        and not (isinstance(v, float) and math.isnan(v))}},
+        massmap_version=__version__,
+    )
+    publish_model(net.cpu(), card, out)
+    log.info("model written to %s (best %s %.3f at epoch %s)", out, monitor, best.get(monitor, math.nan),
+             best.get("epoch", "-"))
+    return TrainResult(out, card, best_path, epochs_run, step)

@@ -1,0 +1,161 @@
+"""Patch sampling from whole scenes: kinds and their ratio, hard negatives, --where, windows and padding."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from massmap.data import (
+    HARD_NEGATIVE,
+    IGNORE_LABEL,
+    NEGATIVE,
+    POSITIVE,
+    PatchDataset,
+    PatchSampler,
+    build_catalog,
+    epoch_kinds,
+)
+from massmap.errors import BadInputError
+from massmap.io.manifest import ManifestRow, read_manifest
+from massmap.io.write import write_geotiff
+from tests.train.factories import Blob, write_training_scene
+
+CHANNELS = ("sin", "cos", "coherence")
+
+
+@pytest.mark.parametrize(
+    "n, ratio, has_hard, expected",
+    [
+        (16, 0.0, True, {POSITIVE: 16}),  # the study's choice: positives only
+        (16, 1.0, True, {POSITIVE: 8, NEGATIVE: 4, HARD_NEGATIVE: 4}),
+        (16, 3.0, True, {POSITIVE: 4, NEGATIVE: 6, HARD_NEGATIVE: 6}),
+        (16, 3.0, False, {POSITIVE: 4, NEGATIVE: 12}),
+    ],
+)
+def test_epoch_kinds_have_exact_counts(n, ratio, has_hard, expected):
+    kinds = epoch_kinds(n, ratio, 0.5, has_hard, np.random.default_rng(0))
+    assert Counter(kinds.tolist()) == expected
+
+
+def _big_set(tmp_path):
+    """Two 160-px labelled scenes with one blob each (room for background windows) and an atmosphere scene."""
+    a = write_training_scene(tmp_path, "a", (Blob(30, 30),), size=160, seed=1)
+    b = write_training_scene(tmp_path, "b", (Blob(120, 110),), size=160, seed=2)
+    atm = write_training_scene(tmp_path, "atm", (), size=160, seed=3, ramp_fringes=2.0)
+    return [
+        ManifestRow(a.phase, a.labels, "train", a.coherence),
+        ManifestRow(b.phase, b.labels, "train", b.coherence),
+        ManifestRow(atm.phase, None, "train", atm.coherence, negative="atmosphere"),
+    ]
+
+
+def test_sampler_honours_ratio_and_draws_hard_negatives_from_marked_scenes(tmp_path):
+    catalog = build_catalog(_big_set(tmp_path), patch_size=64)
+    assert catalog.n_objects == 2 and catalog.has_hard_negatives
+    dataset = PatchDataset(catalog, CHANNELS, seed=3)
+    sampler = PatchSampler(24, neg_ratio=3, hard_fraction=0.5, has_hard=True, seed=3)
+    seen = Counter()
+    for key in sampler:
+        window, arrays = dataset.patch(key)
+        seen[window.kind] += 1
+        scene = catalog.scenes[window.scene]
+        labelled = int((arrays.label == 1).sum())
+        if window.kind == POSITIVE:
+            assert labelled > 0 and not scene.is_hard_negative
+        elif window.kind == NEGATIVE:
+            assert labelled == 0 and not scene.is_hard_negative
+        else:
+            assert labelled == 0 and scene.name == "atm_phase.tif"
+    assert seen == {POSITIVE: 6, NEGATIVE: 9, HARD_NEGATIVE: 9}
+
+
+def test_positive_patches_hold_most_of_their_object(tmp_path):
+    catalog = build_catalog(_big_set(tmp_path), patch_size=64)
+    dataset = PatchDataset(catalog, CHANNELS, seed=0)
+    blob_px = np.pi * 12**2
+    shares = [(dataset.patch((0, i, POSITIVE))[1].label == 1).sum() / blob_px for i in range(12)]
+    # Centred on the object up to a quarter-patch shift: a 24-px-wide blob stays mostly inside a 64-px patch.
+    assert np.median(shares) > 0.6 and min(shares) > 0.1
+
+
+def test_patches_depend_on_seed_epoch_and_rank_only(tmp_path):
+    catalog = build_catalog(_big_set(tmp_path), patch_size=64)
+
+    def windows(seed, rank, epoch):
+        sampler = PatchSampler(8, 1.0, 0.5, True, seed, rank)
+        sampler.set_epoch(epoch)
+        dataset = PatchDataset(catalog, CHANNELS, seed, rank)
+        return [dataset.patch(k)[0] for k in sampler]
+
+    assert windows(5, 0, 0) == windows(5, 0, 0)
+    assert windows(5, 0, 0) != windows(5, 1, 0)  # each distributed rank sees other patches
+    assert windows(5, 0, 0) != windows(5, 0, 1)  # and each epoch new ones
+
+
+def test_validation_sampler_ignores_the_epoch():
+    sampler = PatchSampler(8, 1.0, 0.5, False, seed=0, fixed_epoch=99)
+    first = list(sampler)
+    sampler.set_epoch(4)
+    assert list(sampler) == first
+
+
+def test_where_keeps_matching_labels_and_ignores_the_rest(tmp_path):
+    files = write_training_scene(tmp_path, "w", (Blob(32, 32, coherent=1), Blob(32, 80, coherent=0)), size=112)
+    row = ManifestRow(files.phase, files.labels, "train", files.coherence)
+    everything = build_catalog([row], patch_size=64)
+    coherent = build_catalog([row], patch_size=64, where="coherent = 1")
+    assert everything.n_objects == 2 and coherent.n_objects == 1
+
+    from rasterio.windows import Window
+
+    from massmap.data.sampling import window_labels
+
+    win = Window(0, 0, 112, 64)
+    valid = np.ones((64, 112), dtype=bool)
+    label_all = window_labels(everything.scenes[0], win, valid)
+    label_where = window_labels(coherent.scenes[0], win, valid)
+    assert label_all[32, 32] == 1 and label_all[32, 80] == 1
+    # The incoherent pattern is still a mapped movement: ignored by the loss, not taught as background.
+    assert label_where[32, 32] == 1 and label_where[32, 80] == IGNORE_LABEL
+    assert (label_where == 1).sum() == pytest.approx((label_all[:, :56] == 1).sum(), abs=0)
+
+
+def test_where_matching_nothing_leaves_no_positive(tmp_path):
+    files = write_training_scene(tmp_path, "w", (Blob(32, 32, coherent=0),), size=64)
+    catalog = build_catalog([ManifestRow(files.phase, files.labels, "train", files.coherence)], 64, "coherent = 1")
+    assert catalog.n_objects == 0
+    with pytest.raises(BadInputError):
+        catalog.draw(POSITIVE, np.random.default_rng(0))
+
+
+def test_mask_raster_labels_become_objects(tmp_path):
+    files = write_training_scene(tmp_path, "m", (Blob(40, 40),), size=96)
+    from massmap.io.scene import open_scene
+
+    with open_scene(files.phase, files.coherence) as scene:
+        grid = scene.grid
+    mask = np.zeros((96, 96), dtype=np.uint8)
+    mask[10:20, 10:30] = 1
+    mask[60:70, 50:60] = 1
+    mask_path = write_geotiff(tmp_path / "m_mask.tif", mask, grid)
+    catalog = build_catalog([ManifestRow(files.phase, mask_path, "train", files.coherence)], 64)
+    assert catalog.n_objects == 2
+    np.testing.assert_allclose(sorted(catalog.object_boxes.tolist()), [[10, 10, 20, 30], [60, 50, 70, 60]])
+
+
+def test_scene_smaller_than_a_patch_is_padded_as_nodata(tmp_path):
+    files = write_training_scene(tmp_path, "s", (Blob(20, 20, radius_px=8),), size=40)
+    catalog = build_catalog([ManifestRow(files.phase, files.labels, "train", files.coherence)], 64)
+    window, arrays = PatchDataset(catalog, CHANNELS, 0).patch((0, 0, POSITIVE))
+    assert (window.row_off, window.col_off) == (0, 0)
+    assert arrays.phase_rad.shape == (64, 64)
+    assert np.isnan(arrays.phase_rad[40:, :]).all() and (arrays.label[:, 40:] == IGNORE_LABEL).all()
+    assert np.isfinite(arrays.phase_rad[:40, :40]).all()
+
+
+def test_manifest_factory_round_trips(training_manifest):
+    rows = read_manifest(training_manifest)
+    assert [r.split for r in rows] == ["train", "train", "val", "train"]
+    assert [r.negative for r in rows] == ["", "", "", "atmosphere"]
