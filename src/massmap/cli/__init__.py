@@ -5,5 +5,6 @@ from massmap.cli import info as _info  # noqa: F401  (each module registers its 
 from massmap.cli import evaluate as _evaluate  # noqa: F401
 from massmap.cli import simulate as _simulate  # noqa: F401
 from massmap.cli import train as _train  # noqa: F401
+from massmap.cli import compare as _compare  # noqa: F401
 
 __all__ = ["app"]

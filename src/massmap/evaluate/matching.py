@@ -132,7 +132,7 @@ def match_pairs(pairs: OverlapPairs, iou_threshold: float) -> tuple[np.ndarray, 
     return np.concatenate(out_p), np.concatenate(out_t)
 
 
-def _scores(tp: int, n_pred: int, n_truth: int, iou_threshold: float) -> dict:
+def object_scores(tp: int, n_pred: int, n_truth: int, iou_threshold: float) -> dict:
     """Object precision, recall and F1; no objects on either side gives 1, objects on one side only gives 0."""
     if n_pred == 0 and n_truth == 0:
         precision = recall = f1 = 1.0
@@ -149,7 +149,7 @@ def _scores(tp: int, n_pred: int, n_truth: int, iou_threshold: float) -> dict:
 def metrics_from_pairs(pairs: OverlapPairs, iou_threshold: float = OBJECT_IOU_THRESHOLD) -> dict:
     """Object precision, recall, F1, tp, n_truth, n_pred and iou_threshold from precomputed overlaps."""
     matched, _ = match_pairs(pairs, iou_threshold)
-    return _scores(matched.size, pairs.n_pred, pairs.n_truth, iou_threshold)
+    return object_scores(matched.size, pairs.n_pred, pairs.n_truth, iou_threshold)
 
 
 def object_metrics(

@@ -12,7 +12,7 @@ import torch
 
 from massmap.constants import OBJECT_IOU_THRESHOLD
 from massmap.data.sampling import IGNORE_LABEL
-from massmap.evaluate.matching import _scores as object_scores  # pooled matches -> precision, recall, F1
+from massmap.evaluate.matching import object_scores
 from massmap.evaluate.matching import object_metrics
 from massmap.evaluate.pixel import metrics_from_counts, pixel_counts
 from massmap.train.config import TrainConfig

@@ -223,7 +223,7 @@ def train(config: TrainConfig, callbacks: Sequence[L.Callback] = ()) -> TrainRes
     checkpoint, run_callbacks = _callbacks(config, out, ckpt_monitor, mode)
     trainer = L.Trainer(
         accelerator=config.accelerator, devices=_devices(config.devices), num_nodes=config.num_nodes,
-        strategy=config.strategy, max_epochs=config.epochs,
+        strategy=config.strategy, precision=config.precision, max_epochs=config.epochs,
         max_time=timedelta(minutes=config.max_minutes) if config.max_minutes else None,
         callbacks=run_callbacks + list(callbacks), logger=False, use_distributed_sampler=False, num_sanity_val_steps=0,
         enable_progress_bar=config.progress, enable_model_summary=config.progress,

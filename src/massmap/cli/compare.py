@@ -1,0 +1,65 @@
+"""`massmap benchmark-models`: compare architectures x encoders (and two ablations) under one training budget."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from massmap.cli.app import QuietOption, command
+from massmap.compare import BenchmarkConfig, benchmark_models
+
+
+def _names(text: str) -> list[str]:
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
+@command("benchmark-models")
+def benchmark_models_command(
+    manifest: Path = typer.Option(..., "--manifest", help="CSV of scenes (train, val and ideally test splits)."),
+    archs: str = typer.Option("unet,unetplusplus,deeplabv3plus,fpn", "--archs",
+                              help="Comma-separated smp architectures."),
+    encoders: str = typer.Option("resnet18", "--encoders", help="Comma-separated smp encoders (random weights)."),
+    budget_minutes: float = typer.Option(..., "--budget-minutes", help="Training time of every run, in minutes."),
+    out: Path = typer.Option(Path("benchmark"), "--out",
+                             help="Folder for table.md, table.csv, figure.png and one model folder per run."),
+    patch_size: int = typer.Option(256, "--patch-size", help="Patch side in pixels (a multiple of 32)."),
+    batch_size: int = typer.Option(8, "--batch-size", help="Patches per step."),
+    seed: int = typer.Option(0, "--seed", help="One seed for every run: sampling, augmentation, initialisation."),
+    where: str | None = typer.Option(None, "--where", help="Keep label polygons matching this OGR SQL filter."),
+    ablations: bool = typer.Option(True, "--ablations/--no-ablations",
+                                   help="Also run the positive:negative ratio and input-encoding ablations."),
+    ablation_arch: str = typer.Option("unetplusplus", "--ablation-arch", help="Architecture of the ablation runs."),
+    ablation_encoder: str = typer.Option("resnet18", "--ablation-encoder", help="Encoder of the ablation runs."),
+    precision: str = typer.Option("32-true", "--precision", help="32-true, or bf16-mixed (faster on CPUs with BF16)."),
+    epochs: int = typer.Option(10_000, "--epochs",
+                               help="At most this many epochs per run (the budget usually ends first)."),
+    patches_per_epoch: int = typer.Option(64, "--patches-per-epoch", help="Patches per epoch (validation after each)."),
+    val_patches: int = typer.Option(32, "--val-patches",
+                                    help="Validation patches per epoch (they choose the best checkpoint)."),
+    eval_patches: int = typer.Option(64, "--eval-patches", help="Fixed held-out patches every model is scored on."),
+    workers: int = typer.Option(0, "--workers", help="Data-loading worker processes per run."),
+    measure_size: int = typer.Option(512, "--measure-size", help="Input side (px) for GFLOP/MP and CPU MP/s."),
+    speed_threads: int = typer.Option(2, "--speed-threads", help="CPU threads of the speed measurement."),
+    threads: int | None = typer.Option(None, "--threads", help="Torch threads for training (default: torch's choice)."),
+    quiet: bool = QuietOption,
+) -> None:
+    """Train each architecture x encoder under the same budget, score them alike, and write a table and a figure."""
+    if quiet:
+        logging.getLogger("lightning").setLevel(logging.ERROR)
+    config = BenchmarkConfig(
+        manifest=str(manifest), out=str(out), archs=_names(archs), encoders=_names(encoders),
+        budget_minutes=budget_minutes, patch_size=patch_size, batch_size=batch_size, seed=seed, where=where,
+        ablations=ablations, ablation_arch=ablation_arch, ablation_encoder=ablation_encoder, precision=precision,
+        epochs=epochs, patches_per_epoch=patches_per_epoch, val_patches=val_patches, eval_patches=eval_patches,
+        workers=workers, measure_size_px=measure_size, speed_threads=speed_threads, threads=threads,
+        progress=not quiet,
+    )
+    result = benchmark_models(config)
+    if quiet:
+        return
+    console = Console(soft_wrap=True)
+    console.print(result.table_md.read_text(), markup=False, highlight=False)
+    console.print(f"table: {result.table_md}, {result.table_csv}; figure: {result.figure}")

@@ -1,0 +1,315 @@
+"""`benchmark_models`: train every combination (and the ablations) under one time budget, score, measure, tabulate.
+
+Every run uses the same manifest, seed, patch size, batch size, precision and time budget (`TrainConfig.max_minutes`;
+epochs are many and early stopping is off, so each run trains for the whole budget unless `epochs` caps it).
+Each model is then scored on the same fixed held-out patches (see `massmap.compare.score`) and its cost measured
+(see `massmap.compare.measure`). Output folder: one model folder per run (with `benchmark.json`: its scores and
+cost), `table.md`, `table.csv`, `figure.png` and `benchmark_config.json`. A rerun skips runs whose folder holds a
+finished model card, so an interrupted comparison resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import lightning as L
+import torch
+
+from massmap.atomic import atomic_path, check_writable
+from massmap.compare.figure import write_figure
+from massmap.compare.grid import BenchmarkRun, comparison_runs
+from massmap.compare.measure import MEASURE_SIZE_PX, SPEED_THREADS, NetworkCost, machine_description, network_cost
+from massmap.compare.score import EVAL_NEG_RATIO, EVAL_PATCHES, PatchScores, evaluation_split, score_model
+from massmap.compare.table import write_tables
+from massmap.errors import BadInputError
+from massmap.log import get_logger
+from massmap.models.card import ModelCard
+from massmap.models.factory import create_network
+from massmap.models.store import CARD_FILE, WEIGHTS_FILE
+from massmap.train.config import CONFIG_FILE, TrainConfig
+from massmap.train.run import CHECKPOINT_DIR, LAST_CHECKPOINT, train
+
+log = get_logger(__name__)
+
+RECORD_FILE = "benchmark.json"
+SETTINGS_FILE = "benchmark_config.json"
+TABLE_MD = "table.md"
+TABLE_CSV = "table.csv"
+FIGURE_FILE = "figure.png"
+# Settings of a stored run that must match for its scores to be reused rather than recomputed.
+_SCORE_KEYS = ("split", "n_patches", "neg_ratio", "seed")
+# Settings that may differ between a finished run and a rerun without the run being another experiment.
+_INCIDENTAL = {"out", "progress", "workers", "resume"}
+
+
+@dataclass
+class BenchmarkConfig:
+    """Settings of a model comparison: the grid, the shared training budget and data, and how models are scored.
+
+    `budget_minutes` bounds each run's training; `epochs` and `patches_per_epoch` set how often it validates
+    within the budget (and `epochs` caps short test runs). `eval_patches` fixed patches of the test split (else
+    val), `eval_neg_ratio` negatives per positive, score every model; cost is measured on `measure_size_px` inputs,
+    speed on `speed_threads` threads. `threads` sets torch's threads for training and scoring (None: unchanged);
+    one thread trains faster than two on a machine whose cores are busy with other work.
+    """
+
+    manifest: str
+    out: str
+    archs: list[str] = field(default_factory=lambda: ["unet", "unetplusplus", "deeplabv3plus", "fpn"])
+    encoders: list[str] = field(default_factory=lambda: ["resnet18"])
+    budget_minutes: float = 10.0
+    patch_size: int = 256
+    batch_size: int = 8
+    seed: int = 0
+    where: str | None = None
+    ablations: bool = True
+    ablation_arch: str = "unetplusplus"
+    ablation_encoder: str = "resnet18"
+    precision: str = "32-true"
+    epochs: int = 10_000
+    patches_per_epoch: int = 64
+    val_patches: int = 32
+    eval_patches: int = EVAL_PATCHES
+    eval_neg_ratio: float = EVAL_NEG_RATIO
+    workers: int = 0
+    measure_size_px: int = MEASURE_SIZE_PX
+    speed_threads: int = SPEED_THREADS
+    speed_repeats: int = 3
+    threads: int | None = None
+    progress: bool = True
+
+    def validate(self) -> BenchmarkConfig:
+        """Refuse settings that cannot work, with a one-line reason naming the option."""
+        problems = []
+        if not self.archs:
+            problems.append("--archs names no architecture")
+        if not self.encoders:
+            problems.append("--encoders names no encoder")
+        if self.budget_minutes <= 0:
+            problems.append(f"--budget-minutes {self.budget_minutes} must be positive")
+        if self.eval_patches < 1:
+            problems.append(f"eval_patches {self.eval_patches} must be at least 1")
+        if self.measure_size_px < 32 or self.measure_size_px % 32:
+            problems.append(f"--measure-size {self.measure_size_px} must be a multiple of 32")
+        if self.speed_threads < 1 or (self.threads is not None and self.threads < 1):
+            problems.append("--threads and the speed threads must be at least 1")
+        if problems:
+            raise BadInputError("benchmark settings: " + "; ".join(problems))
+        return self
+
+    def runs(self) -> list[BenchmarkRun]:
+        """The table's rows in order (architecture grid, then the ablations)."""
+        return comparison_runs(self.archs, self.encoders, self.ablations, self.ablation_arch, self.ablation_encoder)
+
+    def train_config(self, run: BenchmarkRun) -> TrainConfig:
+        """The training settings of one run: the shared data, seed and budget, and the run's own model and sampling."""
+        return TrainConfig(
+            manifest=self.manifest, out=str(Path(self.out) / run.name), arch=run.arch, encoder=run.encoder,
+            encoding=run.encoding, neg_ratio=run.neg_ratio, hard_negatives=run.hard_negatives,
+            patch_size=self.patch_size, batch_size=self.batch_size, seed=self.seed, where=self.where,
+            precision=self.precision, epochs=self.epochs, patches_per_epoch=self.patches_per_epoch,
+            val_patches=self.val_patches, max_minutes=self.budget_minutes, patience=self.epochs,
+            workers=self.workers, progress=self.progress,
+        )
+
+    def to_json(self) -> str:
+        """The settings as indented JSON."""
+        return json.dumps(asdict(self), indent=2, sort_keys=True)
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """What one trained model gave: held-out scores, network cost and how much training fitted in the budget."""
+
+    scores: PatchScores
+    cost: NetworkCost
+    epochs: int
+    steps: int
+    train_minutes: float
+
+    def to_json(self) -> str:
+        """The record as indented JSON (stored as benchmark.json in the run's folder)."""
+        return json.dumps({"scores": self.scores.to_dict(), "cost": self.cost.to_dict(), "epochs": self.epochs,
+                           "steps": self.steps, "train_minutes": self.train_minutes}, indent=2, sort_keys=True)
+
+    @classmethod
+    def read(cls, path: Path) -> RunRecord | None:
+        """A stored record, or None when missing or unreadable (it is then recomputed)."""
+        try:
+            data = json.loads(path.read_text())
+            return cls(PatchScores(**data["scores"]), NetworkCost(**data["cost"]), int(data["epochs"]),
+                       int(data["steps"]), float(data["train_minutes"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+
+@dataclass(frozen=True)
+class BenchmarkRow:
+    """One row of the comparison table."""
+
+    study: str
+    setting: str
+    run: str
+    arch: str
+    encoder: str
+    encoding: str
+    neg_ratio: float
+    hard_negatives: bool
+    pixel_iou: float
+    dice: float
+    object_f1: float
+    parameters: int
+    gflop_per_mp: float
+    cpu_mp_per_s: float
+    epochs: int
+    steps: int
+    train_minutes: float
+    eval_split: str
+    eval_patches: int
+
+    @classmethod
+    def of(cls, run: BenchmarkRun, record: RunRecord) -> BenchmarkRow:
+        """The row of a run and its record."""
+        s, c = record.scores, record.cost
+        return cls(run.study, run.setting, run.name, run.arch, run.encoder, run.encoding, run.neg_ratio,
+                   run.hard_negatives, s.iou, s.dice, s.object_f1, c.parameters, c.gflop_per_mp, c.cpu_mp_per_s,
+                   record.epochs, record.steps, record.train_minutes, s.split, s.n_patches)
+
+    @classmethod
+    def columns(cls) -> list[str]:
+        """Column names, in order (the CSV header)."""
+        return [f.name for f in fields(cls)]
+
+
+@dataclass
+class BenchmarkResult:
+    """The comparison's rows and the files written."""
+
+    rows: list[BenchmarkRow]
+    table_md: Path
+    table_csv: Path
+    figure: Path
+    trained: list[str]
+    skipped: list[str]
+
+
+def _finished(folder: Path) -> bool:
+    return (folder / CARD_FILE).is_file() and (folder / WEIGHTS_FILE).is_file()
+
+
+def _warn_if_changed(folder: Path, wanted: TrainConfig) -> None:
+    """A finished run trained with other settings is still reused; say which settings differ."""
+    stored = folder / CONFIG_FILE
+    if not stored.exists():
+        return
+    before = TrainConfig.read(stored).to_dict()
+    changed = sorted(k for k, v in wanted.to_dict().items() if k not in _INCIDENTAL and before.get(k) != v)
+    if changed:
+        log.warning("%s: reusing a finished run trained with other %s (delete the folder to retrain)",
+                    folder, ", ".join(changed))
+
+
+class _CostCache:
+    """Network costs by (architecture, encoder, input channels): ablations of the ratio share one network."""
+
+    def __init__(self, size_px: int, threads: int, repeats: int) -> None:
+        self.size_px, self.threads, self.repeats = size_px, threads, repeats
+        self._costs: dict[tuple[str, str, int], NetworkCost] = {}
+
+    def cost(self, arch: str, encoder: str, in_channels: int) -> NetworkCost:
+        key = (arch, encoder, in_channels)
+        if key not in self._costs:
+            net = create_network(arch, encoder, in_channels)
+            self._costs[key] = network_cost(net, in_channels, self.size_px, self.threads, self.repeats)
+        return self._costs[key]
+
+
+def _train_and_record(config: BenchmarkConfig, run: BenchmarkRun, split: str, costs: _CostCache,
+                      callbacks: Sequence[L.Callback]) -> tuple[RunRecord, bool]:
+    """Train one run (unless finished), score and measure it; returns its record and whether it was trained now."""
+    tconfig = config.train_config(run)
+    folder = Path(tconfig.out)
+    record_path = folder / RECORD_FILE
+    stored = RunRecord.read(record_path) if record_path.exists() else None
+    trained = False
+    if _finished(folder):
+        log.info("%s: finished model found; skipping its training", folder)
+        _warn_if_changed(folder, tconfig)
+        card = ModelCard.read(folder / CARD_FILE)
+        epochs, steps = int(card.training.get("epochs_run", 0)), int(card.training.get("global_step", 0))
+        minutes = stored.train_minutes if stored else math.nan
+    else:
+        log.info("training %s (%s: %s) for up to %g min", run.name, run.study, run.setting, config.budget_minutes)
+        # An interrupted run continues from its last checkpoint; the time budget counts across the resume.
+        tconfig.resume = (folder / CHECKPOINT_DIR / LAST_CHECKPOINT).exists()
+        start = time.perf_counter()
+        result = train(tconfig, callbacks=callbacks)
+        minutes = (time.perf_counter() - start) / 60.0
+        card, epochs, steps, trained = result.card, result.epochs, result.global_step, True
+        stored = None
+    want = {"split": split, "n_patches": config.eval_patches, "neg_ratio": config.eval_neg_ratio, "seed": config.seed}
+    if stored is not None and all(getattr(stored.scores, k) == want[k] for k in _SCORE_KEYS) \
+            and (stored.cost.size_px, stored.cost.threads) == (config.measure_size_px, config.speed_threads):
+        return stored, trained
+    scores = score_model(folder, tconfig, split, config.eval_patches, config.eval_neg_ratio)
+    cost = costs.cost(card.arch, card.encoder, len(card.channels))
+    record = RunRecord(scores, cost, epochs, steps, minutes)
+    with atomic_path(record_path) as tmp:
+        tmp.write_text(record.to_json() + "\n")
+    log.info("%s: pixel IoU %.3f, Dice %.3f, object F1 %.3f on %d %s patches", run.name, scores.iou, scores.dice,
+             scores.object_f1, scores.n_patches, split)
+    return record, trained
+
+
+def _notes(config: BenchmarkConfig, split: str) -> list[str]:
+    """How the table's figures were made, printed under it."""
+    threads = config.threads or torch.get_num_threads()
+    where = f", labels where {config.where}" if config.where else ""
+    return [
+        f"Manifest `{config.manifest}`{where}; every run: seed {config.seed}, {config.patch_size} px patches, batch "
+        f"{config.batch_size}, precision {config.precision}, {threads} torch thread(s), training budget "
+        f"{config.budget_minutes:g} min (at most {config.epochs} epochs of {config.patches_per_epoch} patches).",
+        f"Scores: pooled over the same {config.eval_patches} fixed patches of the `{split}` split "
+        f"(negatives per positive: {config.eval_neg_ratio:g}), threshold 0.5; object F1 matches objects at IoU >= 0.4.",
+        f"GFLOP/MP: torch FlopCounterMode, one 1 x C x {config.measure_size_px} x {config.measure_size_px} forward "
+        f"pass (multiply-add = 2 FLOP). CPU MP/s: float32 forward pass on {config.speed_threads} threads, best of "
+        f"{config.speed_repeats}, on {machine_description()}.",
+    ]
+
+
+def benchmark_models(config: BenchmarkConfig, callbacks: Sequence[L.Callback] = ()) -> BenchmarkResult:
+    """Train, score and measure every architecture x encoder combination (and the ablations); write table and figure."""
+    config.validate()
+    runs = config.runs()
+    for run in runs:
+        config.train_config(run).validate()  # a bad name fails before hours of training
+    split = evaluation_split(config.manifest)
+    out = check_writable(Path(config.out))
+    out.mkdir(exist_ok=True)
+    with atomic_path(out / SETTINGS_FILE) as tmp:
+        tmp.write_text(config.to_json() + "\n")
+    costs = _CostCache(config.measure_size_px, config.speed_threads, config.speed_repeats)
+    records: dict[str, RunRecord] = {}
+    trained, skipped = [], []
+    threads_before = torch.get_num_threads()
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    try:
+        for run in runs:
+            if run.name in records:
+                continue  # the same settings in another study: trained once
+            records[run.name], was_trained = _train_and_record(config, run, split, costs, callbacks)
+            (trained if was_trained else skipped).append(run.name)
+    finally:
+        torch.set_num_threads(threads_before)
+    rows = [BenchmarkRow.of(run, records[run.name]) for run in runs]
+    table_md, table_csv = write_tables(rows, out / TABLE_MD, out / TABLE_CSV, _notes(config, split))
+    figure = write_figure(rows, out / FIGURE_FILE)
+    log.info("comparison of %d runs written to %s (%d trained, %d reused)", len(records), out, len(trained),
+             len(skipped))
+    return BenchmarkResult(rows, table_md, table_csv, figure, trained, skipped)
