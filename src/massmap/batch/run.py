@@ -1,0 +1,323 @@
+"""Map many scenes on a Dask cluster: one task per scene, outputs written by the workers, resumable.
+
+Each task predicts into a private staging folder, moves the files into the output folder, and writes the
+scene's sidecar last (see `completeness`). A worker killed at any point leaves no sidecar, so the scene is
+neither trusted nor half-merged: Dask runs it again (and a rerun of the batch redoes it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import socket
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from massmap.atomic import check_writable
+from massmap.batch.catalog import SceneEntry, check_unique
+from massmap.batch.cluster import dashboard_link, dask_client
+from massmap.batch.completeness import (
+    FileRecord,
+    Sidecar,
+    incomplete_reason,
+    read_sidecar,
+    sha256_file,
+    sidecar_path,
+    write_sidecar,
+)
+from massmap.batch.merge import merge_catalogue, summary_frame, write_summary
+from massmap.constants import MIN_MAPPED_AREA_M2
+from massmap.errors import OutputError
+from massmap.log import console, get_logger, setup_logging
+
+log = get_logger(__name__)
+
+# Workers predict into subfolders of this hidden folder of the output folder, then move the files out.
+STAGING_DIR = ".massmap-staging"
+CATALOGUE_NAME = "catalogue.gpkg"
+SUMMARY_NAME = "summary.csv"
+# Attempts Dask makes after a task raised (a killed worker is retried by the scheduler's allowed-failures).
+DEFAULT_RETRIES = 2
+
+MAPPED, SKIPPED, FAILED = "mapped", "skipped", "failed"
+
+
+@dataclass(frozen=True)
+class BatchSettings:
+    """What every scene of a batch is mapped with: the model (and its content id) and prediction parameters."""
+
+    model: str
+    model_id: str
+    threshold: float | None = None
+    min_area_m2: float = MIN_MAPPED_AREA_M2
+    backend: str = "auto"
+    quiet: bool = False
+
+    def params(self) -> dict:
+        """The parameters a finished output must have been made with (JSON values, compared on resume)."""
+        return {"threshold": self.threshold, "min_area_m2": float(self.min_area_m2), "backend": self.backend}
+
+
+@dataclass
+class SceneOutcome:
+    """What happened to one scene: mapped now, skipped (already complete) or failed, with its figures."""
+
+    entry: SceneEntry
+    status: str
+    n_polygons: int = 0
+    detected_area_m2: float = 0.0
+    scene_area_km2: float = float("nan")
+    seconds: float = float("nan")
+    worker: str = ""
+    error: str = ""
+
+    @property
+    def has_output(self) -> bool:
+        """True when the scene's polygons are on disk and complete."""
+        return self.status in (MAPPED, SKIPPED)
+
+
+@dataclass
+class BatchResult:
+    """Every scene's outcome, in input order, and the merged catalogue and summary written."""
+
+    outcomes: list[SceneOutcome]
+    out_dir: Path
+    catalogue_path: Path | None
+    summary_path: Path
+    dashboard: str | None = None
+    seconds: float = 0.0
+    failed: list[SceneOutcome] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.failed = [o for o in self.outcomes if o.status == FAILED]
+
+
+def model_id(model: str | os.PathLike) -> str:
+    """A content id of a model: the SHA-256 (first 16 hex digits) of its weights file."""
+    from massmap.models.store import WEIGHTS_FILE, resolve_model_dir
+
+    return "sha256:" + sha256_file(resolve_model_dir(model) / WEIGHTS_FILE)[:16]
+
+
+def prepare_backend(model: str | os.PathLike, backend: str) -> None:
+    """Export the model to ONNX once, before the workers start, when they may run ONNX Runtime."""
+    if backend not in ("auto", "onnx"):
+        return
+    from massmap.models.onnx_export import ensure_onnx
+    from massmap.models.store import load_model
+
+    ensure_onnx(load_model(model, device="cpu"))
+
+
+def polygons_path(out_dir: str | os.PathLike, scene_id: str) -> Path:
+    """Where a scene's polygons (GeoPackage) are written."""
+    return Path(out_dir) / f"{scene_id}.gpkg"
+
+
+def probability_path(out_dir: str | os.PathLike, scene_id: str) -> Path:
+    """Where a scene's blended probability (Cloud-Optimised GeoTIFF) is written."""
+    return Path(out_dir) / f"{scene_id}_probability.tif"
+
+
+_MODEL_CACHE: dict[tuple[str, str], object] = {}
+
+
+def _loaded_model(settings: BatchSettings):
+    """The model, loaded once per worker process and kept for its next scenes."""
+    from massmap.models.store import load_model
+
+    key = (settings.model, settings.model_id)
+    if key not in _MODEL_CACHE:
+        _MODEL_CACHE.clear()
+        _MODEL_CACHE[key] = load_model(settings.model, device="cpu")
+    return _MODEL_CACHE[key]
+
+
+def _publish_file(src: Path, dst: Path) -> None:
+    """Move one finished output from the staging folder into place (same file system: an atomic rename)."""
+    os.replace(src, dst)
+
+
+def _in_dask_worker() -> bool:
+    """True when running as a task on a Dask worker (not in the caller's own process)."""
+    from distributed import get_worker
+
+    try:
+        get_worker()
+    except ValueError:
+        return False
+    return True
+
+
+def _setup_worker_logs(quiet: bool) -> None:
+    """Give a worker process massmap's log handler once; per-scene progress lines stay off (warnings show)."""
+    import logging
+
+    logger = get_logger()
+    if not logger.handlers:
+        setup_logging(quiet=quiet)
+        logger.setLevel(max(logger.level, logging.WARNING))
+
+
+def map_scene(entry: SceneEntry, out_dir: str | os.PathLike, settings: BatchSettings) -> SceneOutcome:
+    """Map one scene on one core: predict into staging, move the outputs into `out_dir`, write the sidecar last."""
+    import torch
+
+    if _in_dask_worker():
+        _setup_worker_logs(settings.quiet)
+    # One core per task: N single-threaded workers use N cores without oversubscription.
+    threads_before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return _map_scene(entry, Path(out_dir), settings)
+    finally:
+        torch.set_num_threads(threads_before)
+
+
+def _map_scene(entry: SceneEntry, out_dir: Path, settings: BatchSettings) -> SceneOutcome:
+    """The body of `map_scene`, once the worker is set to one thread."""
+    from massmap.predict import predict_scene
+
+    started = time.perf_counter()
+    staging_root = out_dir / STAGING_DIR
+    staging_root.mkdir(exist_ok=True)
+    # A previous attempt of this scene killed mid-way left its staging folder; Dask runs one attempt at a time.
+    for stale in staging_root.glob(f"{entry.scene_id}.*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    sidecar_file = sidecar_path(out_dir, entry.scene_id)
+    sidecar_file.unlink(missing_ok=True)
+    staging = staging_root / f"{entry.scene_id}.{uuid.uuid4().hex[:8]}"
+    staging.mkdir()
+    try:
+        poly_dst, prob_dst = polygons_path(out_dir, entry.scene_id), probability_path(out_dir, entry.scene_id)
+        result = predict_scene(
+            entry.phase, staging / poly_dst.name, coherence=entry.coherence, dem=entry.dem,
+            probability=staging / prob_dst.name, model=_loaded_model(settings), threshold=settings.threshold,
+            min_area_m2=settings.min_area_m2, backend=settings.backend, num_threads=1, progress=False,
+        )
+        records = [FileRecord.of(staging / poly_dst.name), FileRecord.of(staging / prob_dst.name)]
+        _publish_file(staging / poly_dst.name, poly_dst)
+        _publish_file(staging / prob_dst.name, prob_dst)
+        seconds = time.perf_counter() - started
+        outcome = SceneOutcome(
+            entry, MAPPED, n_polygons=len(result.polygons),
+            detected_area_m2=float(result.polygons["area_m2"].sum()) if len(result.polygons) else 0.0,
+            scene_area_km2=result.grid.area_km2(), seconds=seconds, worker=socket.gethostname() + f":{os.getpid()}",
+        )
+        write_sidecar(sidecar_file, Sidecar(
+            scene_id=entry.scene_id, polygons=records[0], n_polygons=outcome.n_polygons,
+            model_id=settings.model_id, params=settings.params(), extra_files=records[1:],
+            figures=dict(seconds=seconds, scene_area_km2=outcome.scene_area_km2,
+                         detected_area_m2=outcome.detected_area_m2, worker=outcome.worker,
+                         finished=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")),
+        ))
+        return outcome
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _skipped(entry: SceneEntry, out_dir: Path) -> SceneOutcome:
+    sidecar = read_sidecar(sidecar_path(out_dir, entry.scene_id))
+    figures = sidecar.figures if sidecar else {}
+    return SceneOutcome(
+        entry, SKIPPED, n_polygons=sidecar.n_polygons if sidecar else 0,
+        detected_area_m2=float(figures.get("detected_area_m2", 0.0)),
+        scene_area_km2=float(figures.get("scene_area_km2", float("nan"))),
+        seconds=float(figures.get("seconds", float("nan"))), worker=str(figures.get("worker", "")),
+    )
+
+
+def _error_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+def _progress(enabled: bool):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    return Progress(
+        TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(), TimeRemainingColumn(), console=console, disable=not enabled,
+    )
+
+
+def predict_batch(
+    scenes: Sequence[SceneEntry],
+    out_dir: str | os.PathLike,
+    *,
+    model: str | os.PathLike = "default",
+    threshold: float | None = None,
+    min_area_m2: float = MIN_MAPPED_AREA_M2,
+    backend: str = "auto",
+    scheduler: str | None = None,
+    n_workers: int | None = None,
+    retries: int = DEFAULT_RETRIES,
+    progress: bool = True,
+    quiet: bool = False,
+    dashboard_address: str | None = ":8787",
+    task: Callable[[SceneEntry, Path, BatchSettings], SceneOutcome] = map_scene,
+) -> BatchResult:
+    """Map many scenes on Dask (a local cluster of `n_workers` single-threaded processes, or `scheduler`).
+
+    Scenes whose outputs a valid sidecar vouches for (same model and parameters) are skipped; the rest are
+    submitted one task per scene with `retries`. Writes per scene `<id>.gpkg`, `<id>_probability.tif` and
+    `<id>.done.json`, then `catalogue.gpkg` (every polygon with its scene, dates and orbit) and `summary.csv`.
+    `task` replaces `map_scene` (same signature) to inject faults in tests.
+    """
+    started = time.perf_counter()
+    scenes = check_unique(scenes)
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputError(f"{out_dir}: not a folder")
+    check_writable(out_dir)
+    out_dir.mkdir(exist_ok=True)
+    settings = BatchSettings(str(model), model_id(model), None if threshold is None else float(threshold),
+                             float(min_area_m2), backend, quiet)
+    outcomes: dict[str, SceneOutcome] = {}
+    todo: list[SceneEntry] = []
+    for entry in scenes:
+        reason = incomplete_reason(sidecar_path(out_dir, entry.scene_id), settings.model_id, settings.params())
+        if reason is None:
+            outcomes[entry.scene_id] = _skipped(entry, out_dir)
+        else:
+            if reason != "no sidecar":
+                log.info("%s: redoing, its output is not complete (%s)", entry.scene_id, reason)
+            todo.append(entry)
+    log.info("%d scenes: %d already complete, %d to map", len(scenes), len(scenes) - len(todo), len(todo))
+    dashboard = None
+    if todo:
+        from distributed import as_completed
+
+        prepare_backend(model, backend)
+
+        with dask_client(scheduler, n_workers, dashboard_address) as client:
+            dashboard = dashboard_link(client)
+            if dashboard:
+                log.info("Dask dashboard: %s", dashboard)
+            futures = {
+                client.submit(task, entry, out_dir, settings, key=f"map-scene-{entry.scene_id}-{uuid.uuid4().hex[:8]}",
+                              retries=retries, pure=False): entry
+                for entry in todo
+            }
+            with _progress(progress and not quiet) as bar:
+                bar_task = bar.add_task("scenes", total=len(todo))
+                for future in as_completed(futures):
+                    entry = futures[future]
+                    try:
+                        outcomes[entry.scene_id] = future.result()
+                    except Exception as exc:  # noqa: BLE001 -- a scene's failure is reported, the batch goes on
+                        log.error("%s: failed after %d retries: %s", entry.phase, retries, _error_line(exc))
+                        outcomes[entry.scene_id] = SceneOutcome(entry, FAILED, error=_error_line(exc))
+                    bar.advance(bar_task)
+            shutil.rmtree(out_dir / STAGING_DIR, ignore_errors=True)
+    ordered = [outcomes[e.scene_id] for e in scenes]
+    done = [o for o in ordered if o.has_output]
+    catalogue = merge_catalogue([(o.entry, polygons_path(out_dir, o.entry.scene_id)) for o in done],
+                                out_dir / CATALOGUE_NAME) if done else None
+    summary = write_summary(summary_frame(ordered), out_dir / SUMMARY_NAME)
+    return BatchResult(ordered, out_dir, catalogue, summary, dashboard, time.perf_counter() - started)

@@ -1,0 +1,72 @@
+"""`massmap predict-batch`: map many scenes on a Dask cluster and print the summary table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from massmap.batch import predict_batch, read_catalog, scenes_from_paths
+from massmap.batch.merge import summary_frame, summary_totals
+from massmap.cli.app import QuietOption, command
+from massmap.constants import MIN_MAPPED_AREA_M2
+from massmap.errors import BadInputError
+from massmap.log import console
+
+_SHORT_ORBIT = {"ascending": "asc", "descending": "desc"}
+
+
+def _fmt(value: float, digits: int) -> str:
+    return "-" if value != value else f"{value:,.{digits}f}"  # NaN (skipped before timing, failed) prints as -
+
+
+@command("predict-batch")
+def predict_batch_command(
+    inputs: list[Path] | None = typer.Argument(None, metavar="INPUTS", help="Phase rasters (coherence found from product naming)."),
+    catalog: Path | None = typer.Option(
+        None, "--catalog", help="CSV of scenes: phase (required), coherence, dem, orbit, date1, date2; paths relative to it."),
+    out_dir: Path = typer.Option(..., "--out-dir", help="Folder of per-scene outputs, catalogue.gpkg and summary.csv."),
+    scheduler: str | None = typer.Option(None, "--scheduler", help="Existing Dask scheduler, e.g. tcp://host:8786."),
+    workers: int | None = typer.Option(None, "--workers", help="Local single-threaded worker processes (default: cores)."),
+    model: str = typer.Option("default", "--model", help="Model folder, or 'default'."),
+    threshold: float | None = typer.Option(None, "--threshold", help="Probability threshold (default: the model card's)."),
+    min_area: float = typer.Option(MIN_MAPPED_AREA_M2, "--min-area", help="Smallest polygon kept, in m2."),
+    backend: str = typer.Option("auto", "--backend", help="auto, torch or onnx."),
+    quiet: bool = QuietOption,
+) -> None:
+    """Map many scenes, one Dask task per scene; a rerun skips scenes whose outputs are complete."""
+    if bool(inputs) == bool(catalog):
+        raise BadInputError("give either phase rasters or --catalog LIST.csv (one of them)")
+    scenes = read_catalog(catalog) if catalog else scenes_from_paths(inputs)
+    result = predict_batch(scenes, out_dir, model=model, threshold=threshold, min_area_m2=min_area, backend=backend,
+                           scheduler=scheduler, n_workers=workers, progress=not quiet, quiet=quiet)
+    table = summary_frame(result.outcomes)
+    if not quiet:
+        rich_table = Table(title=f"{len(table)} scenes -> {result.out_dir}")
+        for col, justify in (("scene", "left"), ("orbit", "left"), ("dates", "left"), ("status", "left"),
+                             ("polygons", "right"), ("detected m2", "right"), ("km2", "right"), ("s", "right")):
+            # Long product names fold onto further lines rather than being cut.
+            rich_table.add_column(col, justify=justify, overflow="fold" if col == "scene" else "ellipsis",
+                                  min_width=24 if col == "scene" else None, no_wrap=col != "scene")
+        for row in table.itertuples():
+            dates = f"{row.date1}/{row.date2}".replace("-", "") if row.date1 or row.date2 else ""
+            status = f"[red]{row.status}[/]" if row.status == "failed" else row.status
+            rich_table.add_row(row.scene, _SHORT_ORBIT.get(row.orbit, row.orbit), dates, status, str(row.polygons), _fmt(row.detected_area_m2, 0),
+                               _fmt(row.scene_area_km2, 2), _fmt(row.seconds, 1))
+        totals = summary_totals(table)
+        out = Console(soft_wrap=True)
+        out.print(rich_table)
+        out.print(
+            f"{totals['mapped']} mapped, {totals['skipped']} already complete, {totals['failed']} failed; "
+            f"{totals['polygons']} polygons, {_fmt(totals['detected_area_m2'], 0)} m2 detected over "
+            f"{_fmt(totals['scene_area_km2'], 1)} km2; {_fmt(totals['seconds_per_scene'], 1)} s per mapped scene; "
+            f"{result.seconds:.1f} s in all"
+        )
+        if result.catalogue_path:
+            out.print(f"catalogue: {result.catalogue_path}   summary: {result.summary_path}")
+    if result.failed:
+        for failed in result.failed:
+            console.print(f"[bold red]error:[/] {failed.entry.phase}: {failed.error}", markup=True, highlight=False)
+        raise typer.Exit(1)

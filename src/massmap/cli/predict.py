@@ -1,0 +1,48 @@
+"""`massmap predict`: map one interferogram to polygons of mass-movement phase patterns."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from massmap.cli.app import QuietOption, command
+from massmap.constants import MIN_MAPPED_AREA_M2
+from massmap.log import console
+
+
+@command("predict")
+def predict(
+    scene: Path = typer.Argument(..., help="Wrapped phase (radians) or complex interferogram raster."),
+    output: Path = typer.Option(..., "--output", "-o", help="Polygons to write (GeoPackage, scene CRS)."),
+    coherence: Path | None = typer.Option(None, "--coherence", help="Coherence raster (found from product naming if omitted)."),
+    probability: Path | None = typer.Option(None, "--probability", help="Also write the probability map (Cloud-Optimised GeoTIFF)."),
+    model: str = typer.Option("default", "--model", help="'default' or a model folder."),
+    threshold: float | None = typer.Option(None, "--threshold", help="Probability threshold (default: the model card's, usually 0.5)."),
+    min_area: float = typer.Option(MIN_MAPPED_AREA_M2, "--min-area", help="Drop polygons smaller than this (m2)."),
+    overlap: float = typer.Option(0.25, "--overlap", help="Overlap of neighbouring tiles (fraction of a tile, 0-0.5)."),
+    tta: bool = typer.Option(False, "--tta", help="Average the 8 flips and 90-degree rotations (8x slower)."),
+    backend: str = typer.Option("auto", "--backend", help="torch, onnx, or auto (ONNX Runtime on the CPU, measured faster). onnx exports MODEL/model.onnx on first use (or into ~/.cache/massmap/onnx when the folder is read-only)."),
+    dem: Path | None = typer.Option(None, "--dem", help="DEM raster (needed by models with a slope channel)."),
+    band: int | None = typer.Option(None, "--band", help="Band holding the phase in a multi-band raster."),
+    rewrap: bool = typer.Option(False, "--rewrap", help="Wrap an unwrapped phase into [-pi, pi) first."),
+    pixel_size: float | None = typer.Option(None, "--pixel-size", help="Pixel size in m for rasters without a CRS."),
+    batch_size: int = typer.Option(4, "--batch-size", help="Tiles per network call."),
+    quiet: bool = QuietOption,
+) -> None:
+    """Map mass-movement phase patterns in SCENE to polygons with area, score and uncertainty."""
+    from massmap.predict import predict_scene  # torch is imported only when predicting
+
+    result = predict_scene(
+        scene, output, coherence=coherence, dem=dem, probability=probability, model=model, threshold=threshold,
+        min_area_m2=min_area, overlap=overlap, tta=tta, backend=backend, batch_size=batch_size, band=band,
+        rewrap=rewrap, pixel_size_m=pixel_size, progress=not quiet,
+    )
+    if not quiet:
+        t = result.timings
+        console.print(
+            f"{len(result.polygons)} polygons -> {output}"
+            + (f"; probability -> {probability}" if probability else "")
+            + f" ({t.megapixels:.2f} Mpx in {t.seconds:.1f} s, {t.backend})",
+            highlight=False,
+        )

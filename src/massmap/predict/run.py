@@ -1,0 +1,345 @@
+"""Map one interferogram to mass-movement polygons: stream tiles through the network, blend, vectorise, write.
+
+Memory stays bounded whatever the scene size: the scene is read one tile row at a time, blended
+probabilities live in a rolling buffer of a few tile rows, finished rows go to a temporary GeoTIFF, and
+polygons are traced from that file in strips.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import rasterio
+import torch
+from rasterio.errors import NotGeoreferencedWarning
+from rasterio.windows import Window
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn
+from rich.text import Text
+
+from massmap.atomic import atomic_path, check_writable
+from massmap.constants import MIN_MAPPED_AREA_M2
+from massmap.errors import BadInputError, IncompatibleModelError, OutputError
+from massmap.grid import Grid
+from massmap.io.scene import PHASE_RANGE_TOL_RAD, SceneReader, open_scene
+from massmap.io.write import copy_as_cog, write_vector
+from massmap.log import console, get_logger
+from massmap.models.channels import KNOWN_CHANNELS, encode_channels
+from massmap.models.store import LoadedModel, load_model
+from massmap.predict.backends import BACKENDS, DEFAULT_CPU_BACKEND, Runner, make_runner
+from massmap.predict.blend import StripBlender, tile_weights
+from massmap.predict.tiling import TileLayout, pad_to_tile
+from massmap.predict.tta import predict_tta
+from massmap.vectorize import polygons_from_raster
+
+log = get_logger(__name__)
+
+# Scenes up to this many pixels return their probability array when no probability file is written.
+SMALL_SCENE_PIXELS = 4096 * 4096
+# GDAL's block cache is capped so reading a large scene does not fill memory with blocks read once;
+# GDAL compresses the COG's blocks on every core.
+GDAL_CACHE_BYTES = 64 * 2**20
+
+
+@dataclass
+class PredictionTimings:
+    """Where the time of one prediction went (seconds), and how much was mapped."""
+
+    tiles: int
+    megapixels: float
+    seconds: float
+    network_seconds: float
+    read_seconds: float
+    blend_seconds: float
+    vectorize_seconds: float
+    write_seconds: float
+    overlap_factor: float
+    backend: str
+
+    @property
+    def megapixels_per_second(self) -> float:
+        """Scene megapixels mapped per second, end to end."""
+        return self.megapixels / self.seconds if self.seconds > 0 else float("nan")
+
+
+@dataclass
+class PredictionResult:
+    """Polygons of one scene, its probability map when small or asked for, the files written and timings."""
+
+    polygons: gpd.GeoDataFrame
+    probability: np.ndarray | None
+    grid: Grid
+    threshold: float
+    timings: PredictionTimings
+    paths: dict[str, Path] = field(default_factory=dict)
+
+
+def resolve_backend(backend: str, device: torch.device) -> str:
+    """The backend to use: `auto` is the faster one measured on this device (ONNX Runtime on the CPU)."""
+    if backend == "auto":
+        return DEFAULT_CPU_BACKEND if device.type == "cpu" else "torch"
+    if backend not in BACKENDS:
+        raise BadInputError(f"unknown backend {backend!r}; choose one of auto, {', '.join(BACKENDS)}")
+    if backend == "onnx" and device.type != "cpu":
+        raise BadInputError("the onnx backend runs on the CPU only; use --backend torch on a GPU")
+    return backend
+
+
+def check_model_fits(loaded: LoadedModel, reader: SceneReader) -> None:
+    """Refuse a model whose input channels the scene cannot provide; warn when coherence is only a proxy."""
+    card, where = loaded.card, loaded.path
+    unknown = [c for c in card.channels if c not in KNOWN_CHANNELS]
+    if unknown:
+        raise IncompatibleModelError(f"{where}: unknown input channels {unknown}; known: {', '.join(KNOWN_CHANNELS)}")
+    first_conv = next((m for m in loaded.net.modules() if isinstance(m, torch.nn.Conv2d)), None)
+    if first_conv is not None and first_conv.in_channels != card.in_channels:
+        raise IncompatibleModelError(
+            f"{where}: the network takes {first_conv.in_channels} input channels, its card lists "
+            f"{card.in_channels} ({', '.join(card.channels)})"
+        )
+    if "coherence" in card.channels and not reader.has_coherence:
+        if card.requires_coherence_file:
+            raise IncompatibleModelError(
+                f"{where}: the model requires a coherence file and {reader.phase_path} has none; give --coherence"
+            )
+        log.warning("%s: the model expects coherence; using the phase-consistency proxy instead", reader.phase_path)
+    if "slope" in card.channels and not reader.has_dem:
+        raise IncompatibleModelError(f"{where}: the model needs terrain slope; give a DEM with --dem")
+
+
+def _check_wrapped(phase_rad: np.ndarray, reader: SceneReader) -> None:
+    """Refuse a phase outside [-pi, pi] (unwrapped or in degrees), strip by strip as it is read."""
+    if reader.kind != "wrapped-phase" or reader.rewrap:
+        return
+    finite = phase_rad[np.isfinite(phase_rad)]
+    if finite.size == 0:
+        return
+    lo, hi = float(finite.min()), float(finite.max())
+    if lo < -np.pi - PHASE_RANGE_TOL_RAD or hi > np.pi + PHASE_RANGE_TOL_RAD:
+        raise BadInputError(
+            f"{reader.phase_path}: phase range [{lo:.3f}, {hi:.3f}] is outside [-pi, pi]; "
+            "not a wrapped phase in radians (use --rewrap to wrap an unwrapped phase)"
+        )
+
+
+class _TilesPerSecond(ProgressColumn):
+    def render(self, task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:.2f} tiles/s" if speed else "- tiles/s", style="progress.data.speed")
+
+
+def _progress(enabled: bool) -> Progress:
+    return Progress(
+        TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        _TilesPerSecond(), TimeRemainingColumn(), console=console, disable=not enabled, transient=False,
+    )
+
+
+def _temp_profile(grid: Grid, bands: int) -> dict:
+    """Uncompressed striped float32 GeoTIFF: rows arrive and are read back in order."""
+    return dict(
+        driver="GTiff", height=grid.height, width=grid.width, count=bands, dtype="float32", nodata=float("nan"),
+        crs=grid.crs, transform=grid.transform, tiled=False, blockysize=16, BIGTIFF="IF_SAFER",
+    )
+
+
+class _Timer:
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def __call__(self, what: str):
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[what] = self.seconds.get(what, 0.0) + time.perf_counter() - start
+
+
+def _blend_scene(
+    reader: SceneReader, loaded: LoadedModel, runner: Runner, layout: TileLayout, blender: StripBlender,
+    batch_size: int, tta: bool, timer: _Timer, progress: Progress,
+) -> int:
+    """Read tile rows, run batches of tiles, blend them; returns the number of tiles the network saw."""
+    grid, card = reader.grid, loaded.card
+    rows0, cols0 = layout.row_starts, layout.col_starts
+    n_rows, n_cols = len(rows0), len(cols0)
+    pixel_size_m = float(np.mean(grid.pixel_size_xy_m())) if reader.has_dem else None
+    expected = [0] * n_rows
+    added = [0] * n_rows
+    state = {"rows_listed": 0, "next_flush": 0, "tiles_run": 0, "any_valid": False}
+    batch: list[tuple[int, int]] = []
+    arrays: list[np.ndarray] = []
+    task = progress.add_task("predicting", total=layout.n_tiles)
+
+    def flush_finished_rows() -> None:
+        k = state["next_flush"]
+        while k < state["rows_listed"] and added[k] == expected[k]:
+            k += 1
+            blender.flush(rows0[k] if k < n_rows else grid.height)
+        state["next_flush"] = k
+
+    def run_batch() -> None:
+        tiles = np.stack(arrays)
+        with timer("network"):
+            if tta:
+                mean, spread = predict_tta(runner, tiles)
+                values = np.stack([mean, spread], axis=1)
+            else:
+                values = runner(tiles)[:, None]
+        with timer("blend"):
+            for (k, j), v in zip(batch, values):
+                w = tile_weights(layout.tile_px, layout.overlap_px, k > 0, k < n_rows - 1, j > 0, j < n_cols - 1)
+                blender.add(v, rows0[k], cols0[j], w)
+                added[k] += 1
+            flush_finished_rows()
+        state["tiles_run"] += len(batch)
+        progress.advance(task, len(batch))
+        batch.clear()
+        arrays.clear()
+
+    for k, r0 in enumerate(rows0):
+        with timer("read"):
+            rows = layout.rows_in_tile(r0)
+            sw = reader.read(Window(0, r0, grid.width, rows))
+            _check_wrapped(sw.phase_rad, reader)
+            channels = pad_to_tile(encode_channels(card.channels, sw.phase_rad, sw.coherence, sw.dem_m, pixel_size_m),
+                                   layout.tile_px)
+            blender.set_valid(r0, sw.valid)
+            valid = pad_to_tile(sw.valid[None], layout.tile_px)[0]
+        for j, c0 in enumerate(cols0):
+            if not valid[:, c0:c0 + layout.tile_px].any():
+                progress.advance(task, 1)  # nothing to predict: the tile stays nodata
+                continue
+            state["any_valid"] = True
+            expected[k] += 1
+            batch.append((k, j))
+            arrays.append(channels[:, :, c0:c0 + layout.tile_px])
+            if len(batch) == batch_size:
+                run_batch()
+        state["rows_listed"] = k + 1
+        with timer("blend"):
+            flush_finished_rows()
+    if batch:
+        run_batch()
+    with timer("blend"):
+        flush_finished_rows()
+    if not state["any_valid"]:
+        raise BadInputError(f"{reader.phase_path}: every pixel is nodata or NaN")
+    return state["tiles_run"]
+
+
+def predict_scene(
+    scene: str | os.PathLike,
+    output: str | os.PathLike | None = None,
+    *,
+    coherence: str | os.PathLike | None = None,
+    dem: str | os.PathLike | None = None,
+    probability: str | os.PathLike | None = None,
+    model: str | os.PathLike | LoadedModel = "default",
+    threshold: float | None = None,
+    min_area_m2: float = MIN_MAPPED_AREA_M2,
+    overlap: float = 0.25,
+    tta: bool = False,
+    backend: str = "auto",
+    batch_size: int = 4,
+    band: int | None = None,
+    rewrap: bool = False,
+    pixel_size_m: float | None = None,
+    num_threads: int | None = None,
+    progress: bool = True,
+    return_probability: bool | None = None,
+    tile_px: int | None = None,
+    fill_holes_below_m2: float | None = None,
+    device: str | None = None,
+) -> PredictionResult:
+    """Map mass-movement phase patterns in one interferogram to polygons (and a probability map).
+
+    Writes the polygons to `output` (GeoPackage, scene CRS; columns area_m2, score, score_max, uncertainty,
+    source) and the blended probability to `probability` (Cloud-Optimised GeoTIFF, float32, NaN = nodata),
+    each atomically. `model` is "default", a model folder or a LoadedModel; `threshold` defaults to the
+    card's; `backend` "auto" picks the faster measured backend (ONNX Runtime on the CPU). The probability
+    array is returned when `return_probability`, or by default when no file is written and the scene has at
+    most SMALL_SCENE_PIXELS pixels. `tile_px` defaults to the card's patch size.
+    """
+    started = time.perf_counter()
+    outputs = {name: Path(p) for name, p in (("output", output), ("probability", probability)) if p is not None}
+    for path in outputs.values():
+        check_writable(path)
+    if len(set(outputs.values())) < len(outputs):
+        raise OutputError(f"{output}: the polygon and probability outputs must be different files")
+    if batch_size < 1:
+        raise BadInputError(f"--batch-size must be at least 1, got {batch_size}")
+    if not 0.0 <= overlap <= 0.5:
+        raise BadInputError(f"--overlap must be between 0 and 0.5 of a tile, got {overlap}")
+    loaded = model if isinstance(model, LoadedModel) else load_model(model, device)
+    threshold = loaded.card.threshold if threshold is None else float(threshold)
+    if not 0.0 < threshold < 1.0:
+        raise BadInputError(f"--threshold must be between 0 and 1, got {threshold}")
+    backend = resolve_backend(backend, loaded.device)
+    timer = _Timer()
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_BYTES, GDAL_NUM_THREADS="ALL_CPUS"))
+        reader = stack.enter_context(open_scene(scene, coherence, dem, band, rewrap, pixel_size_m))
+        check_model_fits(loaded, reader)
+        grid = reader.grid
+        layout = TileLayout.for_scene(grid.height, grid.width, tile_px or loaded.card.patch_size, overlap)
+        runner = make_runner(loaded, backend, num_threads)
+        log.info(
+            "%s: %d x %d pixels, %d tiles of %d px (%s, %s backend%s)", reader.phase_path, grid.width, grid.height,
+            layout.n_tiles, layout.tile_px, loaded.card.arch, runner.name, ", TTA x8" if tta else "",
+        )
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="massmap-predict-")))
+        blended_path = workdir / "probability.tif"
+        bands = 2 if tta else 1
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NotGeoreferencedWarning)
+            with rasterio.open(blended_path, "w", **_temp_profile(grid, bands)) as dst:
+                def write_rows(row0: int, block: np.ndarray) -> None:
+                    dst.write(block, window=Window(0, row0, grid.width, block.shape[1]))
+
+                blender = StripBlender(grid.height, grid.width, bands, write_rows)
+                with _progress(progress) as bar:
+                    tiles = _blend_scene(reader, loaded, runner, layout, blender, batch_size, tta, timer, bar)
+            runner_name = runner.name
+            del runner  # frees ONNX Runtime's activation arena before vectorising and writing
+            with timer("vectorize"):
+                polygons = polygons_from_raster(
+                    blended_path, grid, threshold, min_area_m2, fill_holes_below_m2, source=Path(scene).name,
+                )
+            with timer("write"):
+                _write_outputs(polygons, blended_path, outputs)
+            if return_probability is None:
+                return_probability = not outputs and grid.height * grid.width <= SMALL_SCENE_PIXELS
+            prob = None
+            if return_probability:
+                with rasterio.open(blended_path) as src:
+                    prob = src.read(1)
+    seconds = time.perf_counter() - started
+    s = timer.seconds
+    timings = PredictionTimings(
+        tiles=tiles, megapixels=grid.height * grid.width / 1e6, seconds=seconds,
+        network_seconds=s.get("network", 0.0), read_seconds=s.get("read", 0.0), blend_seconds=s.get("blend", 0.0),
+        vectorize_seconds=s.get("vectorize", 0.0), write_seconds=s.get("write", 0.0),
+        overlap_factor=layout.overlap_factor, backend=runner_name,
+    )
+    log.info("%d polygons above %.2f and %.0f m2; %.2f megapixels in %.1f s", len(polygons), threshold,
+             min_area_m2, timings.megapixels, seconds)
+    return PredictionResult(polygons, prob, grid, threshold, timings, outputs)
+
+
+def _write_outputs(polygons: gpd.GeoDataFrame, blended_path: Path, outputs: dict[str, Path]) -> None:
+    """Write every output under a temporary name first and rename them together, so a failure leaves none."""
+    with contextlib.ExitStack() as stack:
+        if "probability" in outputs:
+            copy_as_cog(blended_path, stack.enter_context(atomic_path(outputs["probability"])))
+        if "output" in outputs:
+            path = outputs["output"]
+            write_vector(polygons, stack.enter_context(atomic_path(path)), layer=path.stem)
