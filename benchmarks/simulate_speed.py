@@ -7,8 +7,6 @@ Target (issue 3): a 1024 x 1024 scene in at most 2 s on 2 cores.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
 import tempfile
 import time
@@ -17,16 +15,7 @@ from massmap.simulate.config import SimulationConfig
 from massmap.simulate.dataset import write_scene
 from massmap.simulate.scene import simulate_scene
 
-
-def cpu_name() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
+from machine import machine_line  # benchmarks/machine.py, beside this script
 
 
 def main() -> None:
@@ -34,8 +23,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[256, 512, 1024])
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    print(f"machine: {cpu_name()}, {cores} cores available, Python {platform.python_version()}")
+    print(machine_line())
     print(f"{'size':>6} {'filter':>7} {'simulate s (median)':>20} {'max s':>7} {'write s (median)':>17}")
     simulate_scene(SimulationConfig(size=64), [0, 0])  # warm imports and FFT plans
     for size in args.sizes:

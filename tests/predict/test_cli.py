@@ -78,3 +78,11 @@ def test_default_model_not_yet_shipped_is_a_clear_error(cone_scene, tmp_path: Pa
     scene, _ = cone_scene
     line = _one_error_line(runner.invoke(app, ["predict", str(scene), "-o", str(tmp_path / "o.gpkg")]))
     assert "default model" in line
+
+
+def test_output_defaults_to_scene_name_in_working_folder(tmp_path, monkeypatch):
+    from massmap.cli.predict import default_output
+
+    monkeypatch.chdir(tmp_path)
+    scene = Path("/data/012A_05443_131313_20200101_20200113.geo.diff_pha.tif")
+    assert default_output(scene) == tmp_path / "012A_05443_131313_20200101_20200113.geo.diff_pha_massmap.gpkg"

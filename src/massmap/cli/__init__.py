@@ -10,5 +10,6 @@ from massmap.cli import train as _train  # noqa: F401
 from massmap.cli import batch as _batch  # noqa: F401
 from massmap.cli import combine as _combine  # noqa: F401
 from massmap.cli import compare as _compare  # noqa: F401
+from massmap.cli import demo as _demo  # noqa: F401
 
 __all__ = ["app"]

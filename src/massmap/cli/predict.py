@@ -11,10 +11,17 @@ from massmap.constants import MIN_MAPPED_AREA_M2
 from massmap.log import console
 
 
+def default_output(scene: Path) -> Path:
+    """Polygons of SCENE go to ./SCENE_massmap.gpkg when no --output is given."""
+    name = scene.name.removesuffix(".tif").removesuffix(".tiff")
+    return Path.cwd() / f"{name}_massmap.gpkg"
+
+
 @command("predict")
 def predict(
     scene: Path = typer.Argument(..., help="Wrapped phase (radians) or complex interferogram raster."),
-    output: Path = typer.Option(..., "--output", "-o", help="Polygons to write (GeoPackage, scene CRS)."),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Polygons to write (GeoPackage, scene CRS); default ./SCENE_massmap.gpkg."),
     coherence: Path | None = typer.Option(None, "--coherence", help="Coherence raster (found from product naming if omitted)."),
     probability: Path | None = typer.Option(None, "--probability", help="Also write the probability map (Cloud-Optimised GeoTIFF)."),
     model: str = typer.Option("default", "--model", help="'default' or a model folder."),
@@ -33,6 +40,7 @@ def predict(
     """Map mass-movement phase patterns in SCENE to polygons with area, score and uncertainty."""
     from massmap.predict import predict_scene  # torch is imported only when predicting
 
+    output = output or default_output(scene)
     result = predict_scene(
         scene, output, coherence=coherence, dem=dem, probability=probability, model=model, threshold=threshold,
         min_area_m2=min_area, overlap=overlap, tta=tta, backend=backend, batch_size=batch_size, band=band,

@@ -1,0 +1,92 @@
+"""Held-out accuracy of a model on simulated scenes it never saw, and false positives on motion-free scenes.
+
+Usage: python benchmarks/default_model_heldout.py HELDOUT.csv NEGATIVE.csv [--model default] [--out results.json]
+(the sets come from scripts/default_model/make_data.py: other seeds, another DEM, a heading offset of 6 degrees
+and 1.6x atmosphere; the negative set has no motion and 2x atmosphere).
+Scores coherent label polygons (`coherent = 1`), pooled over scenes: pixel IoU/Dice, object precision/recall/F1 at
+IoU 0.4 and the curve over IoU thresholds 0.1-0.9, for all objects and for objects of at least 5,600 m2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from massmap.constants import MIN_MAPPED_AREA_M2
+from massmap.evaluate.api import evaluate
+from massmap.evaluate.matching import object_scores
+from massmap.evaluate.pixel import metrics_from_counts
+from massmap.io.manifest import read_manifest
+from massmap.models.store import load_model
+from massmap.predict import predict_scene
+
+from machine import machine_line  # benchmarks/machine.py, beside this script
+
+SELECTIONS = {"all": "coherent = 1", f">= {MIN_MAPPED_AREA_M2:.0f} m2": f"coherent = 1 AND area_m2 >= {MIN_MAPPED_AREA_M2}"}
+
+
+def pooled(results: list[dict]) -> dict:
+    """Pixel and object figures pooled over scenes (sums of counts, not means of ratios)."""
+    tp, fp, fn = (sum(r["pixel"][k] for r in results) for k in ("tp", "fp", "fn"))
+    curve = []
+    for i, point in enumerate(results[0]["curve"]):
+        t = point["iou_threshold"]
+        curve.append(object_scores(sum(r["curve"][i]["tp"] for r in results), sum(r["curve"][i]["n_pred"] for r in results),
+                                   sum(r["curve"][i]["n_truth"] for r in results), t))
+    obj = object_scores(sum(r["object"]["tp"] for r in results), sum(r["object"]["n_pred"] for r in results),
+                        sum(r["object"]["n_truth"] for r in results), results[0]["object"]["iou_threshold"])
+    return {"pixel": metrics_from_counts(tp, fp, fn), "object": obj, "curve": curve}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("heldout")
+    ap.add_argument("negative")
+    ap.add_argument("--model", default="default")
+    ap.add_argument("--backend", default="auto")
+    ap.add_argument("--out", default=None)
+    args = ap.parse_args()
+    model = load_model(args.model)
+    start = time.perf_counter()
+    per_selection: dict[str, list[dict]] = {k: [] for k in SELECTIONS}
+    fp_polygons, negative_km2 = 0, 0.0
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, row in enumerate(read_manifest(args.heldout)):
+            out = Path(tmp) / f"pred_{i}.gpkg"
+            predict_scene(row.phase, out, model=model, backend=args.backend, progress=False)
+            for name, where in SELECTIONS.items():
+                per_selection[name].append(evaluate(out, row.labels, row.phase, where=where))
+        for i, row in enumerate(read_manifest(args.negative)):
+            result = predict_scene(row.phase, Path(tmp) / f"neg_{i}.gpkg", model=model, backend=args.backend,
+                                   progress=False)
+            fp_polygons += len(result.polygons)
+            negative_km2 += result.grid.area_km2()
+    seconds = time.perf_counter() - start
+    summary = {name: pooled(rs) for name, rs in per_selection.items()}
+    summary["negative"] = {"scenes": len(read_manifest(args.negative)), "area_km2": negative_km2,
+                           "false_positive_polygons": fp_polygons,
+                           "false_positives_per_100_km2": 100.0 * fp_polygons / negative_km2}
+    summary["model"] = {"path": str(model.path), "card_metrics": model.card.metrics}
+    print(machine_line())
+    print(f"{len(per_selection['all'])} held-out scenes, {summary['negative']['scenes']} negative scenes, {seconds:.0f} s")
+    print(f"{'objects':>14} {'pixel IoU':>9} {'Dice':>6} {'obj P':>6} {'obj R':>6} {'obj F1':>6} {'n_truth':>7} {'n_pred':>6}")
+    for name in SELECTIONS:
+        s = summary[name]
+        print(f"{name:>14} {s['pixel']['iou']:9.3f} {s['pixel']['dice']:6.3f} {s['object']['precision']:6.3f} "
+              f"{s['object']['recall']:6.3f} {s['object']['f1']:6.3f} {s['object']['n_truth']:7d} {s['object']['n_pred']:6d}")
+    print("object F1 over IoU thresholds (all):",
+          " ".join(f"{p['iou_threshold']:.1f}:{p['f1']:.2f}" for p in summary["all"]["curve"]))
+    n = summary["negative"]
+    print(f"negative set: {n['false_positive_polygons']} polygons on {n['area_km2']:.0f} km2 = "
+          f"{n['false_positives_per_100_km2']:.2f} per 100 km2")
+    if args.out:
+        Path(args.out).write_text(json.dumps(summary, indent=2, default=float))
+
+
+if __name__ == "__main__":
+    main()
