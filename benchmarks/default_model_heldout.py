@@ -49,6 +49,7 @@ def main() -> None:
     ap.add_argument("negative")
     ap.add_argument("--model", default="default")
     ap.add_argument("--backend", default="auto")
+    ap.add_argument("--threshold", type=float, default=None, help="probability threshold (default: the card's)")
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
     model = load_model(args.model)
@@ -58,12 +59,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for i, row in enumerate(read_manifest(args.heldout)):
             out = Path(tmp) / f"pred_{i}.gpkg"
-            predict_scene(row.phase, out, model=model, backend=args.backend, progress=False)
+            predict_scene(row.phase, out, model=model, backend=args.backend, threshold=args.threshold, progress=False)
             for name, where in SELECTIONS.items():
                 per_selection[name].append(evaluate(out, row.labels, row.phase, where=where))
         for i, row in enumerate(read_manifest(args.negative)):
             result = predict_scene(row.phase, Path(tmp) / f"neg_{i}.gpkg", model=model, backend=args.backend,
-                                   progress=False)
+                                   threshold=args.threshold, progress=False)
             fp_polygons += len(result.polygons)
             negative_km2 += result.grid.area_km2()
     seconds = time.perf_counter() - start
@@ -71,7 +72,7 @@ def main() -> None:
     summary["negative"] = {"scenes": len(read_manifest(args.negative)), "area_km2": negative_km2,
                            "false_positive_polygons": fp_polygons,
                            "false_positives_per_100_km2": 100.0 * fp_polygons / negative_km2}
-    summary["model"] = {"path": str(model.path), "card_metrics": model.card.metrics}
+    summary["model"] = {"path": str(model.path), "threshold": args.threshold or model.card.threshold}
     print(machine_line())
     print(f"{len(per_selection['all'])} held-out scenes, {summary['negative']['scenes']} negative scenes, {seconds:.0f} s")
     print(f"{'objects':>14} {'pixel IoU':>9} {'Dice':>6} {'obj P':>6} {'obj R':>6} {'obj F1':>6} {'n_truth':>7} {'n_pred':>6}")

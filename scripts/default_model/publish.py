@@ -1,6 +1,7 @@
 """Publish a trained model as the shipped default: float16 safetensors plus a card with held-out figures.
 
 Usage: python scripts/default_model/publish.py MODEL_DIR HELDOUT_JSON [TRAIN_MINUTES]
+The held-out run's probability threshold becomes the card's default threshold.
 HELDOUT_JSON comes from benchmarks/default_model_heldout.py --out. Replace the shipped model only when the new
 one beats it on that held-out set (every version stays in git's history).
 """
@@ -41,6 +42,7 @@ def main() -> None:
     if minutes is not None:
         card.training["wall_minutes"] = minutes
     card.limits = LIMITS
+    card.threshold = float(heldout["model"]["threshold"])
     save_model(loaded.net, card, default_model_dir(), half=True)
     print(f"published {model_dir} -> {default_model_dir()}")
 

@@ -71,6 +71,10 @@ def save_model(net: torch.nn.Module, card: ModelCard, folder: str | os.PathLike,
     try:
         save_file(state, tmp / WEIGHTS_FILE, metadata={"massmap_card": card.to_json()})
         (tmp / CARD_FILE).write_text(card.to_json() + "\n")
+        # mkdtemp makes a private folder; a model is meant to be read by everyone.
+        os.chmod(tmp, 0o755)
+        for f in (WEIGHTS_FILE, CARD_FILE):
+            os.chmod(tmp / f, 0o644)
         if folder.exists():
             old = folder.with_name(f".{folder.name}.old")
             shutil.rmtree(old, ignore_errors=True)
