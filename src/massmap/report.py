@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from massmap.atomic import atomic_path
+from massmap.json_values import json_ready
 
 _CSS = """
 body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; max-width: 60rem; margin: 2rem auto;
@@ -173,18 +174,3 @@ def write_json(path: str | os.PathLike, data: Any) -> Path:
     with atomic_path(path) as tmp:
         tmp.write_text(text + "\n", encoding="utf-8")
     return Path(path)
-
-
-def json_ready(value: Any) -> Any:
-    """A copy of nested dicts/lists with numpy values as plain Python and NaN or infinity as None (valid JSON)."""
-    if isinstance(value, Mapping):
-        return {str(k): json_ready(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_ready(v) for v in value]
-    if hasattr(value, "tolist"):
-        return json_ready(value.tolist())
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, Path):
-        return str(value)
-    return value

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from massmap.errors import IncompatibleModelError
+from massmap.terrain import slope_aspect
 
 KNOWN_CHANNELS = ("sin", "cos", "phase", "coherence", "slope")
 # The input encodings compared in the ablation, as channel lists.
@@ -28,8 +29,7 @@ def channels_for(encoding: str, coherence: bool = True, slope: bool = False) -> 
 
 def slope_deg(dem_m: np.ndarray, pixel_size_m: float) -> np.ndarray:
     """Terrain slope in degrees from a DEM on a square grid."""
-    gy, gx = np.gradient(dem_m.astype(np.float32), pixel_size_m)
-    return np.degrees(np.arctan(np.hypot(gx, gy))).astype(np.float32)
+    return np.degrees(slope_aspect(dem_m.astype(np.float32), pixel_size_m)[0]).astype(np.float32)
 
 
 def encode_channels(

@@ -25,7 +25,7 @@ from rasterio.windows import Window, from_bounds, transform as window_transform
 from massmap.constants import HEADING_ASCENDING_DEG, HEADING_DESCENDING_DEG
 from massmap.errors import BadInputError
 from massmap.simulate.geometry import layover_shadow_masks, look_vector_enu
-from massmap.simulate.terrain import slope_aspect
+from massmap.terrain import slope_aspect
 
 # Sentinel-1 IW incidence at mid-swath (the swath spans 29-46 degrees; ESA Sentinel-1 User Handbook).
 TYPICAL_INCIDENCE_DEG = 39.0

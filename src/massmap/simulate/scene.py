@@ -10,6 +10,7 @@ import numpy as np
 
 from massmap.constants import WAVELENGTH_M, los_phase_rad
 from massmap.grid import Grid
+from massmap.json_values import json_ready
 from massmap.io.scene import wrap_phase
 from massmap.simulate import constants as C
 from massmap.simulate.atmosphere import draw_atmosphere
@@ -155,7 +156,7 @@ def simulate_scene(config: SimulationConfig, seed: int | Sequence[int], negative
             movement["labelled_px"] = int(labelled_px[i + 1])
     labels = vectorize_movements(owner, visible, grid, movements) if movements else empty_labels(grid)
 
-    meta = _json_ready(dict(
+    meta = json_ready(dict(
         seed=list(np.atleast_1d(seed).tolist()), negative=negative, config=config.to_dict(), site=site,
         terrain=terrain_params, geometry=geometry_params, temporal_baseline_days=baseline_days,
         land_cover=cover_params, motion_free_box_px=list(free_box),
@@ -180,16 +181,3 @@ def _motion_free_box(rng: np.random.Generator, shape: tuple[int, int], fraction:
     r0 = int(rng.integers(0, rows - height + 1))
     c0 = int(rng.integers(0, cols - width + 1))
     return (r0, r0 + height, c0, c0 + width)
-
-
-def _json_ready(value):
-    """Convert numpy scalars and arrays inside nested dicts and lists to plain Python values."""
-    if isinstance(value, dict):
-        return {str(k): _json_ready(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_ready(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    return value

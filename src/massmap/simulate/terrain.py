@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
+from massmap.terrain import slope_aspect  # noqa: F401  (the simulator's modules and tests take it from here)
+
 from massmap.simulate import constants as C
 from massmap.simulate.spectral import power_law_field
 
@@ -83,14 +85,3 @@ def _keep_large(mask: np.ndarray, min_px: int) -> np.ndarray:
 def sea_mask(dem_m: np.ndarray, pixel_size_m: float) -> np.ndarray:
     """Water on a real DEM: large connected areas at or below sea level (SRTM sets the sea to 0 m)."""
     return _keep_large(dem_m <= 0.5, min_px=int(max(20, 2e4 / pixel_size_m**2)))
-
-
-def slope_aspect(dem_m: np.ndarray, pixel_size_m: float, smooth_px: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
-    """Slope (rad) and aspect (rad, azimuth of steepest descent clockwise from north) of a north-up DEM."""
-    dem = ndimage.gaussian_filter(dem_m, smooth_px) if smooth_px > 0 else dem_m
-    d_row, d_col = np.gradient(dem, pixel_size_m)
-    d_east = d_col
-    d_north = -d_row  # rows run southwards on a north-up grid
-    slope = np.arctan(np.hypot(d_east, d_north)).astype(np.float32)
-    aspect = np.arctan2(-d_east, -d_north).astype(np.float32)  # direction the ground falls towards
-    return slope, aspect
