@@ -25,15 +25,15 @@ def sets(srtm: Path | None) -> list[tuple[str, SimulationConfig, int, int, str]]
     train_dem = str(srtm / "N40E015.hgt") if srtm and (srtm / "N40E015.hgt").exists() else None
     test_dem = str(srtm / "N42E012.hgt") if srtm and (srtm / "N42E012.hgt").exists() else None
     out = [
-        ("train_fractal20", BASE, 101, 420, "train"),
-        ("train_fractal30", replace(BASE, pixel_size_m=30.0), 102, 120, "train"),
+        ("train_fractal20", BASE, 101, 600, "train"),
+        ("train_fractal30", replace(BASE, pixel_size_m=30.0), 102, 160, "train"),
         ("val_fractal20", BASE, 104, 40, "val"),
         ("test_fractal20", replace(BASE, heading_offset_deg=6.0, atmosphere_scale=1.6, hard_negative_fraction=0.0),
          9001, 40, "test"),
         ("negative_strong_atmosphere", replace(BASE, hard_negative_fraction=1.0, atmosphere_scale=2.0), 9003, 30, "test"),
     ]
     if train_dem:
-        out += [("train_srtm_n40e015", replace(BASE, dem_path=train_dem, crs="auto"), 103, 120, "train"),
+        out += [("train_srtm_n40e015", replace(BASE, dem_path=train_dem, crs="auto"), 103, 200, "train"),
                 ("val_srtm_n40e015", replace(BASE, dem_path=train_dem, crs="auto"), 105, 10, "val")]
     if test_dem:
         out += [("test_srtm_n42e012", replace(BASE, dem_path=test_dem, crs="auto", heading_offset_deg=6.0,

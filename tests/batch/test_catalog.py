@@ -85,3 +85,14 @@ def test_two_scenes_with_one_output_name_are_refused(tmp_path: Path) -> None:
     paths = [_phase(tmp_path / d / "scene_phase.tif") for d in ("a", "b")]
     with pytest.raises(BadInputError, match="same output name 'scene'"):
         scenes_from_paths(paths)
+
+
+def test_catalogue_gives_each_scene_its_dem_and_los(tmp_path: Path) -> None:
+    _phase(tmp_path / "a_phase.tif")
+    _phase(tmp_path / "a_dem.tif")
+    _phase(tmp_path / "a_los.tif")
+    csv = tmp_path / "list.csv"
+    csv.write_text("phase,dem,los\na_phase.tif,a_dem.tif,a_los.tif\n")
+    (entry,) = read_catalog(csv)
+    assert (entry.dem, entry.los) == (tmp_path / "a_dem.tif", tmp_path / "a_los.tif")
+    assert scenes_from_paths([tmp_path / "a_phase.tif"])[0].los is None

@@ -28,3 +28,20 @@ def test_encoding_ablation_is_sincos_raw_repeat_and_the_base_run_is_shared():
     assert {r.neg_ratio for r in encoding} == {0.0}
     # The architecture row, "positives only" and "sincos" are one model: 1 + 4 + 2 models for 9 rows.
     assert len(runs) == 9 and len({r.name for r in runs}) == 7
+
+
+def test_input_ablation_adds_slope_and_los_only_when_every_scene_has_them(tmp_path):
+    from massmap.compare import BenchmarkConfig
+    from tests.train.factories import write_training_set
+
+    def encoding_rows(manifest):
+        config = BenchmarkConfig(manifest=str(manifest), out=str(tmp_path / "out"), archs=["unet"])
+        return config, [r for r in config.runs() if r.study == STUDY_ENCODING]
+
+    _, plain = encoding_rows(write_training_set(tmp_path / "plain"))
+    assert [r.setting for r in plain] == ["sincos", "raw", "repeat"]
+    config, terrain = encoding_rows(write_training_set(tmp_path / "terrain", terrain=True))
+    assert [r.setting for r in terrain] == ["sincos", "raw", "repeat", "sincos + slope + los"]
+    settings = config.train_config(terrain[-1])
+    assert settings.channels == ("sin", "cos", "coherence", "slope", "los")
+    assert terrain[-1].name == "unetplusplus-resnet18-sincos-slope-los-neg0"

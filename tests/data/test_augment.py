@@ -82,3 +82,20 @@ def test_every_encoding_sees_the_same_augmented_physics(tmp_path, encoding_chann
     # Augmentation happens on the wrapped phase before encoding, so raw phase and (sin, cos) agree.
     np.testing.assert_allclose(np.sin(other[0] * np.pi), sincos[0], atol=1e-4)
     np.testing.assert_allclose(np.cos(other[0] * np.pi), sincos[1], atol=1e-4)
+
+
+def test_los_sensitivity_turns_with_the_pattern_and_changes_sign_with_conjugation():
+    patch = _patch()
+    # A sensitivity field that tells the pattern's own sign: +0.9 where the bowl moves, -0.3 elsewhere.
+    patch.los = np.where(patch.label == 1, 0.9, -0.3).astype(np.float32)
+    for turns in range(4):
+        for flip in (False, True):
+            out = flip_rotate(patch, turns, flip)
+            np.testing.assert_array_equal(out.los, np.where(out.label == 1, 0.9, -0.3).astype(np.float32))
+    conjugate_only = AugmentSettings(flips=False, rotations=False, phase_offset=False, conjugation=True,
+                                     decorrelation_probability=0.0)
+    outs = [augment_patch(patch, np.random.default_rng(seed), conjugate_only) for seed in range(8)]
+    conjugated = [not np.allclose(o.phase_rad, patch.phase_rad) for o in outs]
+    assert 0 < sum(conjugated) < 8
+    for o, flipped in zip(outs, conjugated):
+        np.testing.assert_array_equal(o.los, -patch.los if flipped else patch.los)

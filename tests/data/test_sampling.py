@@ -6,6 +6,7 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from rasterio.windows import Window
 
 from massmap.data import (
     HARD_NEGATIVE,
@@ -17,10 +18,13 @@ from massmap.data import (
     build_catalog,
     epoch_kinds,
 )
+from massmap.data.sampling import JITTER_FRACTION
 from massmap.errors import BadInputError
 from massmap.io.manifest import ManifestRow, read_manifest
+from massmap.io.scene import open_scene
 from massmap.io.write import write_geotiff
-from tests.train.factories import Blob, write_training_scene
+from massmap.terrain import downslope_los_sensitivity
+from tests.train.factories import Blob, write_training_scene, write_training_set
 
 CHANNELS = ("sin", "cos", "coherence")
 
@@ -108,8 +112,6 @@ def test_where_keeps_matching_labels_and_ignores_the_rest(tmp_path):
     coherent = build_catalog([row], patch_size=64, where="coherent = 1")
     assert everything.n_objects == 2 and coherent.n_objects == 1
 
-    from rasterio.windows import Window
-
     from massmap.data.sampling import window_labels
 
     win = Window(0, 0, 112, 64)
@@ -159,3 +161,80 @@ def test_manifest_factory_round_trips(training_manifest):
     rows = read_manifest(training_manifest)
     assert [r.split for r in rows] == ["train", "train", "val", "train"]
     assert [r.negative for r in rows] == ["", "", "", "atmosphere"]
+
+
+# Windows (scene, row, col, kind) that massmap drew from _big_set's manifest before traps rasters existed, with
+# np.random.default_rng(42) drawing positive, negative, hard-negative in turn, four times.
+WINDOWS_BEFORE_TRAPS = [
+    (0, 9, 0, POSITIVE), (1, 12, 81, NEGATIVE), (2, 43, 17, HARD_NEGATIVE), (1, 96, 68, POSITIVE),
+    (1, 86, 6, NEGATIVE), (2, 26, 61, HARD_NEGATIVE), (0, 10, 17, POSITIVE), (0, 73, 35, NEGATIVE),
+    (2, 45, 53, HARD_NEGATIVE), (0, 11, 4, POSITIVE), (0, 7, 45, NEGATIVE), (2, 44, 12, HARD_NEGATIVE),
+]
+
+
+def test_a_manifest_without_traps_draws_the_windows_it_drew_before(tmp_path):
+    rows = _big_set(tmp_path)
+    (tmp_path / "old.csv").write_text("phase,coherence,labels,split,dem,negative\n" + "".join(
+        f"{r.phase.name},{r.coherence.name},{r.labels.name if r.labels else ''},train,,{r.negative}\n" for r in rows))
+    catalog = build_catalog(read_manifest(tmp_path / "old.csv"), patch_size=64)
+    rng = np.random.default_rng(42)
+    drawn = [catalog.draw(kind, rng) for kind in [POSITIVE, NEGATIVE, HARD_NEGATIVE] * 4]
+    assert [(w.scene, w.row_off, w.col_off, w.kind) for w in drawn] == WINDOWS_BEFORE_TRAPS
+
+
+TRAP_PIXELS = [(110, 40), (111, 41), (112, 42), (80, 120), (30, 30)]  # the last one lies on the labelled blob
+
+
+def _trap_set(tmp_path):
+    """A 160-px scene with one blob at (30, 30) and a traps raster marking TRAP_PIXELS, and an atmosphere scene."""
+    moving = write_training_scene(tmp_path, "m", (Blob(30, 30),), size=160, seed=1)
+    atm = write_training_scene(tmp_path, "atm", (), size=160, seed=3, ramp_fringes=2.0)
+    with open_scene(moving.phase) as scene:
+        grid = scene.grid
+    traps = np.zeros((160, 160), dtype=np.uint8)
+    for r, c in TRAP_PIXELS:
+        traps[r, c] = 1
+    traps_path = write_geotiff(tmp_path / "m_traps.tif", traps, grid)
+    return [ManifestRow(moving.phase, moving.labels, "train", moving.coherence, traps=traps_path),
+            ManifestRow(atm.phase, None, "train", atm.coherence, negative="atmosphere")]
+
+
+def test_hard_negatives_centre_on_trap_pixels_and_miss_the_labels(tmp_path):
+    catalog = build_catalog(_trap_set(tmp_path), patch_size=64)
+    assert catalog.has_hard_negatives
+    # The pixel on the blob is dropped: a patch centred there would show the movement.
+    assert catalog.trap_px[0].tolist() == [[80, 120], [110, 40], [111, 41], [112, 42]]
+    dataset = PatchDataset(catalog, CHANNELS, seed=0)
+    from_traps = 0
+    jitter = JITTER_FRACTION * 64 + 0.5  # the positives' jitter, plus rounding to whole pixels
+    for i in range(200):
+        window, arrays = dataset.patch((0, i, HARD_NEGATIVE))
+        if window.scene == 1:
+            continue  # a window of the marked atmosphere scene, as before
+        from_traps += 1
+        centre = np.array([window.row_off + 32, window.col_off + 32])
+        offsets = np.abs(np.array(TRAP_PIXELS[:4]) + 0.5 - centre).max(axis=1)
+        assert offsets.min() <= jitter
+        (r0, c0, r1, c1), = catalog.scenes[0].boxes_px  # the blob's box: the window lies beside or below it
+        assert window.row_off >= r1 or window.col_off >= c1 or window.row_off + 64 <= r0 or window.col_off + 64 <= c0
+        assert not (arrays.label == 1).any()
+    # Half the hard negatives come from trap pixels when marked scenes exist too.
+    assert 80 <= from_traps <= 120
+
+
+def test_no_hard_negatives_leaves_traps_unread(tmp_path):
+    rows = _trap_set(tmp_path)[:1]
+    assert build_catalog(rows, patch_size=64).has_hard_negatives
+    assert not build_catalog(rows, patch_size=64, traps=False).has_hard_negatives
+
+
+def test_los_channel_is_the_windows_line_of_sight_share_of_downslope_motion(tmp_path):
+    rows = read_manifest(write_training_set(tmp_path / "d", hard_negative=False, terrain=True))
+    dataset = PatchDataset(build_catalog(rows[:1], patch_size=64), ("sin", "cos", "coherence", "los"), seed=0)
+    window, _ = dataset.patch((0, 0, POSITIVE))
+    x, _ = dataset[(0, 0, POSITIVE)]
+    with open_scene(rows[0].phase, dem_path=rows[0].dem, los_path=rows[0].los) as scene:
+        sw = scene.read(Window(window.col_off, window.row_off, 64, 64))
+    np.testing.assert_allclose(x[3].numpy(), downslope_los_sensitivity(sw.dem_m, 20.0, sw.look_enu), atol=1e-6)
+    # Hills facing east and west of a descending pass: some slopes come towards the satellite, some go away.
+    assert x[3].min() < -0.5 and x[3].max() > 0.9

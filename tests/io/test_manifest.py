@@ -49,3 +49,15 @@ def test_bad_manifests_are_refused(tmp_path, text, message):
     (tmp_path / "m.csv").write_text(text)
     with pytest.raises(BadInputError, match=message):
         read_manifest(tmp_path / "m.csv")
+
+
+def test_los_and_traps_columns_round_trip_and_old_manifests_still_read(tmp_path):
+    rows = [ManifestRow(phase=touch(tmp_path / "a_phase.tif"), labels=None, split="train",
+                        dem=touch(tmp_path / "a_dem.tif"), los=touch(tmp_path / "a_los.tif"),
+                        traps=touch(tmp_path / "a_traps.tif"))]
+    back = read_manifest(write_manifest(rows, tmp_path / "manifest.csv"))[0]
+    assert (back.los, back.traps) == (tmp_path / "a_los.tif", tmp_path / "a_traps.tif")
+    # A manifest written before the columns existed reads with neither.
+    (tmp_path / "old.csv").write_text("phase,coherence,labels,split,dem,negative\na_phase.tif,,,train,a_dem.tif,\n")
+    old = read_manifest(tmp_path / "old.csv")[0]
+    assert (old.dem, old.los, old.traps) == (tmp_path / "a_dem.tif", None, None)

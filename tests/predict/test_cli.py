@@ -9,12 +9,15 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 import rasterio
+import torch
 from typer.testing import CliRunner
 
 from massmap.cli import app
+from massmap.models import ModelCard, create_network, save_model
 from massmap.models.store import default_model_dir
 from tests.conftest import write_raster
 from tests.predict.conftest import cone_phase, utm_transform
+from tests.train.factories import write_terrain
 
 runner = CliRunner()
 
@@ -86,3 +89,34 @@ def test_output_defaults_to_scene_name_in_working_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     scene = Path("/data/012A_05443_131313_20200101_20200113.geo.diff_pha.tif")
     assert default_output(scene) == tmp_path / "012A_05443_131313_20200101_20200113.geo.diff_pha_massmap.gpkg"
+
+
+@pytest.fixture
+def los_unet(tmp_path: Path) -> Path:
+    """A random-init U-Net whose card asks for (sin, cos, coherence, los)."""
+    torch.manual_seed(0)
+    card = ModelCard(arch="unet", encoder="resnet18", channels=["sin", "cos", "coherence", "los"], patch_size=64)
+    return save_model(create_network(card.arch, card.encoder, card.in_channels), card, tmp_path / "los_unet")
+
+
+@pytest.mark.parametrize("given, missing", [(["--dem"], "give --los"), ([], "give --dem and --los")])
+def test_a_los_model_without_the_los_geometry_is_refused_in_one_line(given, missing, los_unet, tmp_path) -> None:
+    scene = write_raster(tmp_path / "ok_phase.tif", cone_phase((64, 64), (32, 32), 20.0), transform=utm_transform())
+    dem, _ = write_terrain(tmp_path, "ok", 64)
+    out = tmp_path / "o.gpkg"
+    extra = [arg for option in given for arg in (option, str(dem))]
+    result = runner.invoke(app, ["predict", str(scene), "-o", str(out), "--model", str(los_unet), *extra,
+                                 "--backend", "torch", "-q"])
+    line = _one_error_line(result)
+    assert "line-of-sight share of downslope motion" in line and line.endswith(missing)
+    assert not out.exists()
+
+
+def test_a_los_model_maps_a_scene_given_its_dem_and_los(los_unet, tmp_path) -> None:
+    scene = write_raster(tmp_path / "ok_phase.tif", cone_phase((64, 64), (32, 32), 20.0), transform=utm_transform())
+    dem, los = write_terrain(tmp_path, "ok", 64)
+    out = tmp_path / "o.gpkg"
+    result = runner.invoke(app, ["predict", str(scene), "-o", str(out), "--model", str(los_unet), "--dem", str(dem),
+                                 "--los", str(los), "--backend", "torch", "--min-area", "0", "-q"])
+    assert result.exit_code == 0, result.output
+    assert out.exists()

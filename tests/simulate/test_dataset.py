@@ -8,6 +8,8 @@ import rasterio
 from massmap.errors import BadInputError
 from massmap.io.manifest import read_manifest
 from massmap.simulate.dataset import assign_splits, simulate_dataset, write_scene
+from massmap.simulate.geometry import incidence_field, look_vector_enu
+from massmap.simulate.traps import trap_marks
 from tests.simulate.factories import small_config
 
 
@@ -56,3 +58,29 @@ def test_auto_splits_are_about_80_10_10_and_deterministic():
     assert (splits.count("train"), splits.count("val"), splits.count("test")) == (160, 20, 20)
     with pytest.raises(BadInputError, match="split"):
         assign_splits(3, 1, "holdout")
+
+
+def test_written_los_is_the_scenes_look_vector_and_traps_its_marks(tmp_path, moving_scene):
+    paths = write_scene(moving_scene, tmp_path, "s", quicklook=False)
+    geometry = moving_scene.meta["geometry"]
+    heading = geometry["heading_deg"]
+    incidence = incidence_field(moving_scene.phase_rad.shape, 20.0, heading, geometry["incidence_centre_deg"])
+    with rasterio.open(paths["los"]) as src:
+        assert (src.count, src.dtypes[0]) == (3, "float32")
+        los = src.read()
+    np.testing.assert_array_equal(los, moving_scene.look_enu)
+    np.testing.assert_allclose(los, look_vector_enu(heading, incidence), atol=1e-6)
+    # Satellite to ground: the up component is -cos(incidence), between -cos 30 and -cos 46 degrees.
+    assert -0.87 < los[2].min() and los[2].max() < -0.69
+    with rasterio.open(paths["traps"]) as src:
+        assert src.dtypes[0] == "uint8"
+        np.testing.assert_array_equal(src.read(1), trap_marks(
+            moving_scene.deformation_rad, moving_scene.atmosphere_rad, moving_scene.layover_shadow,
+            moving_scene.true_coherence, 20.0))
+
+
+def test_dataset_manifest_lists_los_and_traps(tmp_path):
+    manifest = simulate_dataset(tmp_path / "a", 2, seed=3, config=small_config(size=64), split="train")
+    rows = read_manifest(manifest)
+    assert [r.los.name for r in rows] == ["scene_00000_los.tif", "scene_00001_los.tif"]
+    assert [r.traps.name for r in rows] == ["scene_00000_traps.tif", "scene_00001_traps.tif"]

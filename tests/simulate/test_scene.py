@@ -1,4 +1,5 @@
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -25,15 +26,28 @@ def test_labels_overlap_the_deformation_and_nothing_else(moving_scene):
     assert len(scene.labels) >= 3
     assert list(scene.labels.columns[:4]) == ["kind", "coherent", "max_los_mm", "area_m2"]
     labelled = rasterize_polygons(scene.labels, scene.grid).astype(bool)
-    assert (np.abs(scene.deformation_rad[labelled]) > 0.5).all()
+    assert (np.abs(scene.deformation_rad[labelled]) > 1.0).all()
     assert not (labelled & scene.layover_shadow).any()
-    # Most visible deformation outside layover and shadow is labelled.
-    visible = (np.abs(scene.deformation_rad) > 0.5) & ~scene.layover_shadow
+    # Most clearly visible deformation (over half a fringe) outside layover and shadow is labelled.
+    visible = (np.abs(scene.deformation_rad) > np.pi) & ~scene.layover_shadow
     assert labelled[visible].mean() > 0.6
     # Areas are geodesic ground areas: the labelled 20 m pixels within the UTM scale error (< 0.1 %).
     ids = rasterize_polygons(scene.labels, scene.grid, values=np.arange(1, len(scene.labels) + 1))
     pixels = np.bincount(ids.ravel(), minlength=len(scene.labels) + 1)[1:]
     np.testing.assert_allclose(scene.labels["area_m2"], pixels * 400.0, rtol=1e-3)
+    # Every label is a pattern an expert could see: at least 12 pixels peaking at half a fringe or more.
+    assert pixels.min() >= 12
+    for k in range(1, len(scene.labels) + 1):
+        assert np.abs(scene.deformation_rad[ids == k]).max() >= np.pi
+
+
+def test_weak_or_tiny_motion_stays_unlabelled():
+    config = small_config(size=256, n_movements=(25, 25))
+    strict = simulate_scene(replace(config, min_pattern_phase_rad=40.0), [11, 0])
+    lenient = simulate_scene(replace(config, min_pattern_phase_rad=0.0, min_pattern_px=1), [11, 0])
+    np.testing.assert_array_equal(strict.phase_rad, lenient.phase_rad)
+    assert len(lenient.labels) > len(strict.labels) >= 1
+    assert all(m["labelled_px"] == 0 for m in strict.meta["movements"] if not m["labelled"])
 
 
 def test_one_label_row_per_movement_with_its_attributes(moving_scene):
@@ -51,7 +65,7 @@ def test_fast_movements_decorrelate_and_are_labelled_incoherent():
     config = small_config(size=192, n_movements=(12, 12))
     scene = simulate_scene(config, [5, 1])
     fast = [m for m in scene.meta["movements"] if m["velocity_mm_per_day"] > 20 and m["visible_px"] > 20]
-    slow = [m for m in scene.meta["movements"] if m["velocity_mm_per_day"] < 1 and m["visible_px"] > 20]
+    slow = [m for m in scene.meta["movements"] if m["velocity_mm_per_day"] < 3 and m["visible_px"] > 20]
     assert fast and slow
     assert not any(m["coherent"] for m in fast)
     assert all(m["coherent"] for m in slow)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 from shapely.geometry import Point
 
+from massmap.constants import HEADING_DESCENDING_DEG
 from massmap.io.manifest import ManifestRow, write_manifest
+from massmap.simulate.geometry import incidence_field, look_vector_enu
 from tests.conftest import UTM32, UTM_ORIGIN, fringe_blob, write_raster
 
 PIXEL_M = 20.0  # the pixel size write_raster uses
@@ -66,9 +68,21 @@ def write_training_scene(folder: Path, name: str, blobs: tuple[Blob, ...] = (), 
     return SceneFiles(phase_path, coh_path, labels, tuple(blobs))
 
 
-def write_training_set(folder: Path, size: int = 96, hard_negative: bool = True, seed: int = 0) -> Path:
+def write_terrain(folder: Path, name: str, size: int = 96) -> tuple[Path, Path]:
+    """Write NAME_dem.tif (rolling hills, 1,200-1,800 m) and NAME_los.tif (a descending pass at about 39 degrees
+    incidence: the unit vector from the satellite to the ground, bands east, north, up) on the write_raster grid."""
+    rows, cols = np.mgrid[0:size, 0:size].astype(np.float32)
+    dem = (1500.0 + 300.0 * np.sin(rows / 15.0) * np.cos(cols / 20.0)).astype(np.float32)
+    incidence = incidence_field((size, size), PIXEL_M, HEADING_DESCENDING_DEG, 39.0)
+    look = look_vector_enu(HEADING_DESCENDING_DEG, incidence)
+    return write_raster(folder / f"{name}_dem.tif", dem), write_raster(folder / f"{name}_los.tif", look)
+
+
+def write_training_set(folder: Path, size: int = 96, hard_negative: bool = True, seed: int = 0,
+                       terrain: bool = False) -> Path:
     """Two training scenes and one validation scene with two blobs each, plus an optional hard-negative scene
-    (an atmospheric ramp, no labels); returns the manifest path."""
+    (an atmospheric ramp, no labels); with `terrain`, every scene has a dem and a los file. Returns the manifest
+    path."""
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     rows = []
@@ -82,4 +96,7 @@ def write_training_set(folder: Path, size: int = 96, hard_negative: bool = True,
         files = write_training_scene(folder, "atmosphere", (), size, seed=seed + 9, ramp_fringes=1.5)
         rows.append(ManifestRow(phase=files.phase, labels=None, split="train", coherence=files.coherence,
                                 negative="atmosphere"))
+    if terrain:
+        terrain_files = [write_terrain(folder, r.phase.name.removesuffix("_phase.tif"), size) for r in rows]
+        rows = [replace(r, dem=dem, los=los) for r, (dem, los) in zip(rows, terrain_files)]
     return write_manifest(rows, folder / "manifest.csv")

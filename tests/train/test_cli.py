@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 
+import torch
 from typer.testing import CliRunner
 
 from massmap.cli import app
+from massmap.models import load_model
 from massmap.train.curves import read_log
+from tests.train.factories import write_training_set
 
 runner = CliRunner()
 
@@ -42,3 +45,25 @@ def test_train_command_refuses_an_unknown_architecture(training_manifest, tmp_pa
     result = runner.invoke(app, ["train", "--manifest", str(training_manifest), "--out", str(tmp_path / "m"),
                                  "--arch", "resunet", "--quiet"])
     assert result.exit_code == 1 and "--arch" in result.output
+
+
+def test_train_command_with_los_stores_the_channel_in_the_card(tmp_path):
+    manifest = write_training_set(tmp_path / "data", terrain=True)
+    out = tmp_path / "model"
+    result = runner.invoke(app, ["train", "--manifest", str(manifest), "--out", str(out), *TINY_ARGS, "--los",
+                                 "--workers", "0", "--quiet"])
+    assert result.exit_code == 0, result.output
+    card = json.loads((out / "card.json").read_text())
+    assert card["channels"] == ["sin", "cos", "coherence", "los"] and card["training"]["los"] is True
+    assert card["training"]["global_step"] == 2  # 8 patches in batches of 4
+    first_conv = next(m for m in load_model(out).net.modules() if isinstance(m, torch.nn.Conv2d))
+    assert first_conv.in_channels == 4
+
+
+def test_train_with_los_on_a_manifest_without_los_is_one_line_naming_the_line(training_manifest, tmp_path):
+    result = runner.invoke(app, ["train", "--manifest", str(training_manifest), "--out", str(tmp_path / "m"),
+                                 *TINY_ARGS, "--los", "--quiet"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    lines = [ln for ln in result.output.splitlines() if ln.strip()]
+    assert len(lines) == 1 and f"{training_manifest}: line 2: --los needs the dem and los columns" in lines[0]
+    assert not (tmp_path / "m" / "card.json").exists()

@@ -14,6 +14,8 @@ def test_settings_round_trip_through_json_losslessly():
     back = TrainConfig.from_json(config.to_json())
     assert back == config
     assert back.channels == ("phase", "phase", "phase", "slope")
+    with_los = TrainConfig(manifest="m.csv", out="model", slope=True, los=True)
+    assert TrainConfig.from_json(with_los.to_json()).channels == ("sin", "cos", "coherence", "slope", "los")
 
 
 def test_monitor_mode_follows_the_metric():

@@ -1,8 +1,8 @@
 """The scenes of a batch: phase files with their companions, dates and orbit direction.
 
 Dates and orbit come from product names when they can be read there (LiCSAR, HyP3), and from the catalogue
-CSV when it gives them (the CSV wins). Catalogue columns: `phase` (required), `coherence`, `dem`, `orbit`,
-`date1`, `date2`; relative paths resolve against the CSV's folder.
+CSV when it gives them (the CSV wins). Catalogue columns: `phase` (required), `coherence`, `dem`, `los` (LOS
+geometry, see `massmap.io.los`), `orbit`, `date1`, `date2`; relative paths resolve against the CSV's folder.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from massmap.errors import BadInputError
 ASCENDING = "ascending"
 DESCENDING = "descending"
 ORBITS = (ASCENDING, DESCENDING)
-CATALOG_COLUMNS = ("phase", "coherence", "dem", "orbit", "date1", "date2")
+CATALOG_COLUMNS = ("phase", "coherence", "dem", "los", "orbit", "date1", "date2")
 
 # LiCSAR frame id: 3-digit relative orbit (track) + A/D, burst id, burst counts, e.g. 012A_05443_131313.
 _LICSAR_FRAME = re.compile(r"(?<!\d)(\d{3})([AD])_\d{5}_\d{6}(?!\d)")
@@ -55,6 +55,7 @@ class SceneEntry:
     orbit: str | None = None
     date1: dt.date | None = None
     date2: dt.date | None = None
+    los: Path | None = None
 
 
 def _date(text: str, source: str) -> dt.date:
@@ -127,6 +128,7 @@ def scene_entry(
     orbit: str | None = None,
     date1: dt.date | None = None,
     date2: dt.date | None = None,
+    los: str | os.PathLike | None = None,
 ) -> SceneEntry:
     """A scene from its phase file; dates and orbit not given are read from the file name when possible."""
     phase = Path(phase)
@@ -135,6 +137,7 @@ def scene_entry(
         scene_id=scene_id(phase), phase=phase,
         coherence=Path(coherence) if coherence else None, dem=Path(dem) if dem else None,
         orbit=orbit or facts.orbit, date1=date1 or facts.date1, date2=date2 or facts.date2,
+        los=Path(los) if los else None,
     )
 
 
@@ -159,7 +162,7 @@ def scenes_from_paths(paths: Iterable[str | os.PathLike]) -> list[SceneEntry]:
 
 
 def read_catalog(path: str | os.PathLike) -> list[SceneEntry]:
-    """Read a catalogue CSV (`phase` required; `coherence`, `dem`, `orbit`, `date1`, `date2` optional)."""
+    """Read a catalogue CSV (`phase` required; `coherence`, `dem`, `los`, `orbit`, `date1`, `date2` optional)."""
     path = Path(path)
     if not path.exists():
         raise BadInputError(f"{path}: catalogue not found")
@@ -193,7 +196,7 @@ def read_catalog(path: str | os.PathLike) -> list[SceneEntry]:
         phase = resolve("phase")
         if phase is None:
             raise BadInputError(f"{where}: empty phase")
-        entry = scene_entry(phase, resolve("coherence"), resolve("dem"))
+        entry = scene_entry(phase, resolve("coherence"), resolve("dem"), los=resolve("los"))
         orbit = parse_orbit(row.get("orbit", ""), where)
         date1 = _date(row["date1"], where) if row.get("date1") else None
         date2 = _date(row["date2"], where) if row.get("date2") else None

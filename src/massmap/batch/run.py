@@ -196,7 +196,7 @@ def _map_scene(entry: SceneEntry, out_dir: Path, settings: BatchSettings) -> Sce
     try:
         poly_dst, prob_dst = polygons_path(out_dir, entry.scene_id), probability_path(out_dir, entry.scene_id)
         result = predict_scene(
-            entry.phase, staging / poly_dst.name, coherence=entry.coherence, dem=entry.dem,
+            entry.phase, staging / poly_dst.name, coherence=entry.coherence, dem=entry.dem, los=entry.los,
             probability=staging / prob_dst.name, model=_loaded_model(settings), threshold=settings.threshold,
             min_area_m2=settings.min_area_m2, backend=settings.backend, num_threads=1, progress=False,
         )

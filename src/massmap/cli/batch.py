@@ -26,7 +26,8 @@ def _fmt(value: float, digits: int) -> str:
 def predict_batch_command(
     inputs: list[Path] | None = typer.Argument(None, metavar="INPUTS", help="Phase rasters (coherence found from product naming)."),
     catalog: Path | None = typer.Option(
-        None, "--catalog", help="CSV of scenes: phase (required), coherence, dem, orbit, date1, date2; paths relative to it."),
+        None, "--catalog",
+        help="CSV of scenes: phase (required), coherence, dem, los, orbit, date1, date2; paths relative to it."),
     out_dir: Path = typer.Option(..., "--out-dir", help="Folder of per-scene outputs, catalogue.gpkg and summary.csv."),
     scheduler: str | None = typer.Option(None, "--scheduler", help="Existing Dask scheduler, e.g. tcp://host:8786."),
     workers: int | None = typer.Option(None, "--workers", help="Local single-threaded worker processes (default: cores)."),

@@ -30,7 +30,11 @@ def predict(
     overlap: float = typer.Option(0.25, "--overlap", help="Overlap of neighbouring tiles (fraction of a tile, 0-0.5)."),
     tta: bool = typer.Option(False, "--tta", help="Average the 8 flips and 90-degree rotations (8x slower)."),
     backend: str = typer.Option("auto", "--backend", help="torch, onnx, or auto (ONNX Runtime on the CPU, measured faster). onnx exports MODEL/model.onnx on first use (or into ~/.cache/massmap/onnx when the folder is read-only)."),
-    dem: Path | None = typer.Option(None, "--dem", help="DEM raster (needed by models with a slope channel)."),
+    dem: Path | None = typer.Option(None, "--dem", help="DEM raster (needed by models with a slope or los channel)."),
+    los: Path | None = typer.Option(
+        None, "--los", help="LOS geometry, needed with --dem by models with a los channel: a 3-band GeoTIFF of the "
+        "unit vector satellite-to-ground (east, north, up), LiCSAR's FRAME.geo.E.tif (N and U beside it) or HyP3's "
+        "*_lv_theta.tif (lv_phi beside it)."),
     band: int | None = typer.Option(None, "--band", help="Band holding the phase in a multi-band raster."),
     rewrap: bool = typer.Option(False, "--rewrap", help="Wrap an unwrapped phase into [-pi, pi) first."),
     pixel_size: float | None = typer.Option(None, "--pixel-size", help="Pixel size in m for rasters without a CRS."),
@@ -42,9 +46,9 @@ def predict(
 
     output = output or default_output(scene)
     result = predict_scene(
-        scene, output, coherence=coherence, dem=dem, probability=probability, model=model, threshold=threshold,
-        min_area_m2=min_area, overlap=overlap, tta=tta, backend=backend, batch_size=batch_size, band=band,
-        rewrap=rewrap, pixel_size_m=pixel_size, progress=not quiet,
+        scene, output, coherence=coherence, dem=dem, los=los, probability=probability, model=model,
+        threshold=threshold, min_area_m2=min_area, overlap=overlap, tta=tta, backend=backend, batch_size=batch_size,
+        band=band, rewrap=rewrap, pixel_size_m=pixel_size, progress=not quiet,
     )
     if not quiet:
         t = result.timings

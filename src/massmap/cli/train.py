@@ -15,7 +15,8 @@ from massmap.train import TrainConfig, train
 
 @command("train")
 def train_command(
-    manifest: Path = typer.Option(..., "--manifest", help="CSV of scenes: phase, coherence, labels, split, dem, negative."),
+    manifest: Path = typer.Option(..., "--manifest",
+                                  help="CSV of scenes: phase, coherence, labels, split, dem, negative, los, traps."),
     out: Path = typer.Option(..., "--out", help="Model folder to write (model.safetensors, card.json, log, curve)."),
     arch: str = typer.Option("unetplusplus", "--arch", help="Any segmentation-models-pytorch architecture."),
     encoder: str = typer.Option("resnet18", "--encoder", help="smp encoder (random weights; nothing is downloaded)."),
@@ -24,10 +25,14 @@ def train_command(
     encoding: str = typer.Option("sincos", "--encoding", help="Wrapped phase as sincos, raw or repeat."),
     coherence: bool = typer.Option(True, "--coherence/--no-coherence", help="Add the coherence channel."),
     slope: bool = typer.Option(False, "--slope", help="Add terrain slope from each scene's DEM."),
+    los: bool = typer.Option(False, "--los", help="Add the line-of-sight share of downslope motion (needs the "
+                             "manifest's dem and los columns: a 3-band ENU GeoTIFF, LiCSAR .geo.E/N/U.tif or HyP3 "
+                             "_lv_theta/_lv_phi.tif)."),
     patch_size: int = typer.Option(256, "--patch-size", help="Patch side in pixels (a multiple of 32)."),
     neg_ratio: float = typer.Option(0.0, "--neg-ratio", help="Negative patches per positive (0: positives only)."),
     hard_negatives: bool = typer.Option(True, "--hard-negatives/--no-hard-negatives",
-                                        help="Draw negatives from scenes the manifest marks as hard negatives."),
+                                        help="Draw negatives from scenes the manifest marks as hard negatives "
+                                             "and from the trap pixels of its traps rasters."),
     where: str | None = typer.Option(None, "--where", help="Keep label polygons matching this OGR SQL filter."),
     augment: bool = typer.Option(True, "--augment/--no-augment", help="Flips, rotations, phase offset, conjugation, noise."),
     loss: str = typer.Option("bce-dice", "--loss", help="bce-dice, focal or lovasz."),
@@ -55,7 +60,7 @@ def train_command(
         logging.getLogger("lightning").setLevel(logging.ERROR)
     config = TrainConfig(
         manifest=str(manifest), out=str(out), arch=arch, encoder=encoder, init=init, freeze_encoder=freeze_encoder,
-        encoding=encoding, coherence=coherence, slope=slope, patch_size=patch_size, neg_ratio=neg_ratio,
+        encoding=encoding, coherence=coherence, slope=slope, los=los, patch_size=patch_size, neg_ratio=neg_ratio,
         hard_negatives=hard_negatives, where=where, augment=augment, loss=loss, lr=lr, schedule=schedule,
         batch_size=batch_size, epochs=epochs, patches_per_epoch=patches_per_epoch, val_patches=val_patches,
         max_minutes=max_minutes, patience=patience, monitor=monitor, seed=seed, workers=workers,

@@ -27,6 +27,7 @@ from massmap.compare.measure import MEASURE_SIZE_PX, SPEED_THREADS, NetworkCost,
 from massmap.compare.score import EVAL_NEG_RATIO, EVAL_PATCHES, PatchScores, evaluation_split, score_model
 from massmap.compare.table import write_tables
 from massmap.errors import BadInputError
+from massmap.io.manifest import read_manifest
 from massmap.log import get_logger
 from massmap.models.card import ModelCard
 from massmap.models.factory import create_network
@@ -103,14 +104,18 @@ class BenchmarkConfig:
         return self
 
     def runs(self) -> list[BenchmarkRun]:
-        """The table's rows in order (architecture grid, then the ablations)."""
-        return comparison_runs(self.archs, self.encoders, self.ablations, self.ablation_arch, self.ablation_encoder)
+        """The table's rows in order (architecture grid, then the ablations; the slope + los input only when the
+        manifest gives a dem and los for every scene)."""
+        terrain = self.ablations and manifest_has_terrain(self.manifest)
+        return comparison_runs(self.archs, self.encoders, self.ablations, self.ablation_arch, self.ablation_encoder,
+                               terrain)
 
     def train_config(self, run: BenchmarkRun) -> TrainConfig:
         """The training settings of one run: the shared data, seed and budget, and the run's own model and sampling."""
         return TrainConfig(
             manifest=self.manifest, out=str(Path(self.out) / run.name), arch=run.arch, encoder=run.encoder,
-            encoding=run.encoding, neg_ratio=run.neg_ratio, hard_negatives=run.hard_negatives,
+            encoding=run.encoding, slope=run.terrain, los=run.terrain, neg_ratio=run.neg_ratio,
+            hard_negatives=run.hard_negatives,
             patch_size=self.patch_size, batch_size=self.batch_size, seed=self.seed, where=self.where,
             precision=self.precision, epochs=self.epochs, patches_per_epoch=self.patches_per_epoch,
             val_patches=self.val_patches, max_minutes=self.budget_minutes, patience=self.epochs,
@@ -196,6 +201,15 @@ class BenchmarkResult:
     figure: Path
     trained: list[str]
     skipped: list[str]
+
+
+def manifest_has_terrain(manifest: str | Path) -> bool:
+    """True when every scene of the manifest has a dem and a los file (the slope + los input can be trained)."""
+    rows = read_manifest(manifest)
+    if all(r.dem is not None and r.los is not None for r in rows):
+        return True
+    log.info("%s: not every scene has a dem and los; the slope + los input ablation is left out", manifest)
+    return False
 
 
 def _finished(folder: Path) -> bool:

@@ -6,7 +6,10 @@ Each one gives a patch the satellite could have seen over the same ground motion
 - phase conjugation (the opposite sign of line-of-sight motion, or the swapped pair of acquisitions);
 - added decorrelation: the complex signal times random unit phasors whose mean length is the factor k by
   which coherence drops. For phase noise ~ N(0, s^2), E[exp(i n)] = exp(-s^2 / 2), so s = sqrt(-2 ln k).
-The label and coherence follow the flips and rotations; offset and conjugation change neither.
+The label and coherence follow the flips and rotations; offset and conjugation change neither. The LOS
+sensitivity to downslope motion (`los`) is computed from the scene's own geometry before augmentation and moves
+with the flips and rotations like the phase, so a pattern and the sign it should have stay together; conjugation
+negates it, as a swapped pair turns the phase of the same downslope motion around.
 """
 
 from __future__ import annotations
@@ -41,7 +44,8 @@ def flip_rotate(patch: PatchArrays, quarter_turns: int, flip: bool) -> PatchArra
             a = a[:, ::-1]
         return np.ascontiguousarray(np.rot90(a, quarter_turns))
 
-    return PatchArrays(move(patch.phase_rad), move(patch.coherence), move(patch.label), move(patch.dem_m))
+    return PatchArrays(move(patch.phase_rad), move(patch.coherence), move(patch.label), move(patch.dem_m),
+                       move(patch.los))
 
 
 def offset_phase(phase_rad: np.ndarray, offset_rad: float) -> np.ndarray:
@@ -68,11 +72,12 @@ def augment_patch(patch: PatchArrays, rng: np.random.Generator, settings: Augmen
     quarter_turns = int(rng.integers(4)) if settings.rotations else 0
     flip = bool(rng.random() < 0.5) if settings.flips else False
     out = flip_rotate(patch, quarter_turns, flip)
-    phase, coherence = out.phase_rad, out.coherence
+    phase, coherence, los = out.phase_rad, out.coherence, out.los
     if settings.phase_offset:
         phase = offset_phase(phase, rng.uniform(-np.pi, np.pi))
     if settings.conjugation and rng.random() < 0.5:
         phase = conjugate_phase(phase)
+        los = None if los is None else -los
     if rng.random() < settings.decorrelation_probability:
         phase, coherence = decorrelate(phase, coherence, rng.uniform(settings.min_coherence_factor, 1.0), rng)
-    return PatchArrays(phase, coherence, out.label, out.dem_m)
+    return PatchArrays(phase, coherence, out.label, out.dem_m, los)

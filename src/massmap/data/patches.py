@@ -75,6 +75,7 @@ class PatchDataset(Dataset):
         self.augment = augment
         self.pixel_size_m = pixel_size_m
         self.with_dem = "slope" in self.channels
+        self.with_los = "los" in self.channels
         self._readers: dict[int, SceneReader] = {}
         self._pid = os.getpid()
 
@@ -90,7 +91,8 @@ class PatchDataset(Dataset):
         reader = self._readers.get(scene)
         if reader is None:
             row = self.catalog.scenes[scene].row
-            reader = open_scene(row.phase, row.coherence, row.dem, pixel_size_m=self.pixel_size_m)
+            reader = open_scene(row.phase, row.coherence, row.dem, pixel_size_m=self.pixel_size_m,
+                                los_path=row.los if self.with_los else None)
             self._readers[scene] = reader
         return reader
 
@@ -100,7 +102,8 @@ class PatchDataset(Dataset):
         rng = np.random.default_rng([self.seed, self.rank, epoch, index])
         window = self.catalog.draw(kind, rng)
         entry = self.catalog.scenes[window.scene]
-        arrays = read_patch(self._reader(window.scene), entry, window, self.catalog.patch_size, self.with_dem)
+        arrays = read_patch(self._reader(window.scene), entry, window, self.catalog.patch_size, self.with_dem,
+                            self.with_los)
         if self.augment is not None:
             arrays = augment_patch(arrays, rng, self.augment)
         return window, arrays
@@ -109,7 +112,7 @@ class PatchDataset(Dataset):
         window, arrays = self.patch(key)
         grid = self.catalog.scenes[window.scene].grid
         pixel_size_m = float(np.mean(grid.pixel_size_xy_m())) if self.with_dem else None
-        x = encode_channels(self.channels, arrays.phase_rad, arrays.coherence, arrays.dem_m, pixel_size_m)
+        x = encode_channels(self.channels, arrays.phase_rad, arrays.coherence, arrays.dem_m, pixel_size_m, arrays.los)
         y = arrays.label.astype(np.float32)[None]
         return torch.from_numpy(x), torch.from_numpy(y)
 

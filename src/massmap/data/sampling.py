@@ -1,14 +1,18 @@
 """Where patches come from: a catalogue of the manifest's scenes and their labelled objects, and random windows.
 
-Only the label polygons (small) are held in memory; pixels are read window by window when a patch is drawn.
-Three kinds of patch: `positive` (centred on a labelled object), `negative` (background of a labelled scene)
-and `hard-negative` (any window of a scene the manifest marks as a motion-free trap: atmosphere, layover/shadow,
-decorrelation).
+Only the label polygons and a sparse list of trap pixels (small) are held in memory; pixels are read window by
+window when a patch is drawn. Three kinds of patch: `positive` (centred on a labelled object), `negative`
+(background of a labelled scene) and `hard-negative`, from two sources:
+- any window of a scene the manifest marks as a motion-free trap (atmosphere, layover/shadow, decorrelation);
+- a window of a scene with motion centred (with the positives' jitter) on a pixel its traps raster marks, and
+  missing every labelled object's box.
+When a split has both, each hard negative comes from trap pixels with probability TRAP_SHARE, else from a
+marked scene; a split without traps rasters draws exactly as before.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import geopandas as gpd
 import numpy as np
@@ -20,7 +24,9 @@ from massmap.grid import Grid
 from massmap.io.labels import is_raster_path, rasterize_polygons, read_mask, read_polygons
 from massmap.io.manifest import ManifestRow
 from massmap.io.scene import SceneReader, open_scene
+from massmap.io.traps import read_trap_pixels
 from massmap.log import get_logger
+from massmap.terrain import downslope_los_sensitivity
 
 log = get_logger(__name__)
 
@@ -35,6 +41,9 @@ IGNORE_LABEL = 255
 JITTER_FRACTION = 0.25
 # Tries to find a background window that misses every labelled object before accepting one that does not.
 NEGATIVE_TRIES = 20
+# Share of hard negatives centred on trap pixels when a split also has whole scenes marked as hard negatives:
+# half each, so neither the rare marked scenes nor the many trap pixels crowd the other out.
+TRAP_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -42,7 +51,8 @@ class SceneEntry:
     """One manifest scene ready for sampling: its files, grid, kept label polygons and their pixel boxes.
 
     `boxes_px` holds (row0, col0, row1, col1) of each kept polygon's bounding box in pixels; `excluded` are the
-    polygons a `where` filter left out (their pixels are ignored, not called background).
+    polygons a `where` filter left out (their pixels are ignored, not called background); `trap_px` holds
+    (row, col) of up to a few thousand pixels the scene's traps raster marks.
     """
 
     row: ManifestRow
@@ -50,6 +60,7 @@ class SceneEntry:
     labels: gpd.GeoSeries
     excluded: gpd.GeoSeries | None
     boxes_px: np.ndarray
+    trap_px: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
 
     @property
     def name(self) -> str:
@@ -74,28 +85,45 @@ class PatchWindow:
 
 @dataclass
 class PatchArrays:
-    """The arrays of one patch, float32 (rows, cols) with NaN for nodata; `label` is uint8 0/1/IGNORE_LABEL."""
+    """The arrays of one patch, float32 (rows, cols) with NaN for nodata; `label` is uint8 0/1/IGNORE_LABEL.
+
+    `los` is the line-of-sight share of a unit downslope motion (`massmap.terrain.downslope_los_sensitivity`).
+    """
 
     phase_rad: np.ndarray
     coherence: np.ndarray
     label: np.ndarray
     dem_m: np.ndarray | None = None
+    los: np.ndarray | None = None
 
 
 @dataclass
 class SceneCatalog:
-    """The scenes of one split with every kept object, for drawing patch windows by kind."""
+    """The scenes of one split with every kept object, for drawing patch windows by kind.
+
+    `trap_px` holds, per scene with motion, the trap pixels whose centred patch misses every labelled box.
+    """
 
     scenes: list[SceneEntry]
     patch_size: int
     object_scene: np.ndarray = field(init=False)
     object_boxes: np.ndarray = field(init=False)
+    trap_px: list[np.ndarray] = field(init=False)
 
     def __post_init__(self) -> None:
         self.object_scene = np.concatenate(
             [np.full(len(s.boxes_px), i, dtype=np.int64) for i, s in enumerate(self.scenes)] or [np.zeros(0, np.int64)]
         )
         self.object_boxes = np.concatenate([s.boxes_px for s in self.scenes] or [np.zeros((0, 4))]).reshape(-1, 4)
+        self.trap_px = [self._clear_traps(i) for i in range(len(self.scenes))]
+
+    def _clear_traps(self, scene: int) -> np.ndarray:
+        """The scene's trap pixels whose centred patch misses every labelled box (none for marked scenes)."""
+        entry = self.scenes[scene]
+        if entry.is_hard_negative or entry.trap_px.size == 0:
+            return np.zeros((0, 2), dtype=np.int64)
+        rows, cols = self._windows_at(scene, entry.trap_px[:, 0] + 0.5, entry.trap_px[:, 1] + 0.5)
+        return entry.trap_px[~_windows_hit(entry.boxes_px, rows, cols, self.patch_size)]
 
     @property
     def n_objects(self) -> int:
@@ -104,11 +132,26 @@ class SceneCatalog:
 
     @property
     def has_hard_negatives(self) -> bool:
-        """True when a scene is marked as a hard negative."""
-        return any(s.is_hard_negative for s in self.scenes)
+        """True when a scene is marked as a hard negative or a scene with motion has trap pixels to centre on."""
+        return any(s.is_hard_negative for s in self.scenes) or self._trap_scenes().size > 0
 
     def _scenes_of(self, hard: bool) -> np.ndarray:
         return np.array([i for i, s in enumerate(self.scenes) if s.is_hard_negative == hard], dtype=np.int64)
+
+    def _trap_scenes(self) -> np.ndarray:
+        return np.array([i for i, px in enumerate(self.trap_px) if len(px)], dtype=np.int64)
+
+    def _windows_at(self, scene: int, centre_rows: np.ndarray, centre_cols: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray]:
+        """Offsets of the patches centred on the given points (pixel coordinates), kept inside the scene."""
+        grid, half = self.scenes[scene].grid, self.patch_size / 2
+        rows = np.clip(np.round(np.asarray(centre_rows) - half), 0, max(grid.height - self.patch_size, 0))
+        cols = np.clip(np.round(np.asarray(centre_cols) - half), 0, max(grid.width - self.patch_size, 0))
+        return rows.astype(np.int64), cols.astype(np.int64)
+
+    def _window_at(self, scene: int, centre_row: float, centre_col: float) -> tuple[int, int]:
+        rows, cols = self._windows_at(scene, np.array([centre_row]), np.array([centre_col]))
+        return int(rows[0]), int(cols[0])
 
     def _random_window(self, scene: int, rng: np.random.Generator) -> tuple[int, int]:
         grid = self.scenes[scene].grid
@@ -132,19 +175,20 @@ class SceneCatalog:
             jitter = JITTER_FRACTION * self.patch_size
             centre_r = rng.uniform(r0, max(r1, r0)) + rng.uniform(-jitter, jitter)
             centre_c = rng.uniform(c0, max(c1, c0)) + rng.uniform(-jitter, jitter)
-            grid = self.scenes[scene].grid
-            row = int(np.clip(round(centre_r - self.patch_size / 2), 0, max(grid.height - self.patch_size, 0)))
-            col = int(np.clip(round(centre_c - self.patch_size / 2), 0, max(grid.width - self.patch_size, 0)))
-            return PatchWindow(scene, row, col, POSITIVE)
+            return PatchWindow(scene, *self._window_at(scene, centre_r, centre_c), POSITIVE)
         if kind not in (NEGATIVE, HARD_NEGATIVE):
             raise ValueError(f"unknown patch kind {kind!r}; one of {', '.join(PATCH_KINDS)}")
         hard = self._scenes_of(True)
         background = self._scenes_of(False)
-        if kind == HARD_NEGATIVE and hard.size == 0:
+        traps = self._trap_scenes()
+        if kind == HARD_NEGATIVE and hard.size == 0 and traps.size == 0:
             kind = NEGATIVE
         if kind == NEGATIVE and background.size == 0:
             kind = HARD_NEGATIVE
         if kind == HARD_NEGATIVE:
+            # Without trap pixels no extra number is drawn, so such splits see the very windows they saw before.
+            if traps.size and (hard.size == 0 or rng.random() < TRAP_SHARE):
+                return self._trap_window(traps, rng)
             scene = self._pick_scene(hard, rng)
             return PatchWindow(scene, *self._random_window(scene, rng), HARD_NEGATIVE)
         scene = self._pick_scene(background, rng)
@@ -155,13 +199,33 @@ class SceneCatalog:
                 break
         return PatchWindow(scene, row, col, NEGATIVE)
 
+    def _trap_window(self, candidates: np.ndarray, rng: np.random.Generator) -> PatchWindow:
+        """A hard negative in a scene with motion: centred on a trap pixel with the positives' jitter, missing
+        every labelled box (the unjittered window, which misses them all, after NEGATIVE_TRIES failures)."""
+        scene = self._pick_scene(candidates, rng)
+        pixels = self.trap_px[scene]
+        r, c = pixels[int(rng.integers(len(pixels)))] + 0.5
+        jitter = JITTER_FRACTION * self.patch_size
+        boxes = self.scenes[scene].boxes_px
+        for _ in range(NEGATIVE_TRIES):
+            row, col = self._window_at(scene, r + rng.uniform(-jitter, jitter), c + rng.uniform(-jitter, jitter))
+            if not _hits_any(boxes, row, col, self.patch_size):
+                return PatchWindow(scene, row, col, HARD_NEGATIVE)
+        return PatchWindow(scene, *self._window_at(scene, r, c), HARD_NEGATIVE)
+
+
+def _windows_hit(boxes_px: np.ndarray, rows: np.ndarray, cols: np.ndarray, size: int) -> np.ndarray:
+    """Per window (offsets `rows`, `cols`, side `size`): True when it overlaps any object's bounding box."""
+    if boxes_px.size == 0:
+        return np.zeros(np.shape(rows), dtype=bool)
+    r0, c0, r1, c1 = (b[None, :] for b in boxes_px.T)
+    rows, cols = np.asarray(rows)[:, None], np.asarray(cols)[:, None]
+    return np.any((r0 < rows + size) & (r1 > rows) & (c0 < cols + size) & (c1 > cols), axis=1)
+
 
 def _hits_any(boxes_px: np.ndarray, row: int, col: int, size: int) -> bool:
     """True when the window overlaps any object's bounding box."""
-    if boxes_px.size == 0:
-        return False
-    r0, c0, r1, c1 = boxes_px.T
-    return bool(np.any((r0 < row + size) & (r1 > row) & (c0 < col + size) & (c1 > col)))
+    return bool(_windows_hit(boxes_px, np.array([row]), np.array([col]), size)[0])
 
 
 def epoch_kinds(
@@ -199,8 +263,10 @@ def _mask_polygons(row: ManifestRow, grid: Grid) -> gpd.GeoSeries:
     return gpd.GeoSeries(geoms, crs=grid.crs)
 
 
-def scene_entry(row: ManifestRow, where: str | None = None, pixel_size_m: float | None = None) -> SceneEntry:
-    """Open a manifest scene for its grid, and read its label polygons (kept by `where`, and the rest)."""
+def scene_entry(row: ManifestRow, where: str | None = None, pixel_size_m: float | None = None,
+                traps: bool = True) -> SceneEntry:
+    """Open a manifest scene for its grid, and read its label polygons (kept by `where`, and the rest) and, when
+    `traps` and the manifest gives a traps raster, a sparse list of its trap pixels."""
     with open_scene(row.phase, row.coherence, row.dem, pixel_size_m=pixel_size_m) as scene:
         grid = scene.grid
     excluded = None
@@ -216,14 +282,19 @@ def scene_entry(row: ManifestRow, where: str | None = None, pixel_size_m: float 
             everything = read_polygons(row.labels, grid).geometry
             excluded = everything if len(everything) > len(labels) else None
     labels = labels[~labels.is_empty].reset_index(drop=True)
-    return SceneEntry(row=row, grid=grid, labels=labels, excluded=excluded, boxes_px=_boxes_px(labels, grid))
+    entry = SceneEntry(row=row, grid=grid, labels=labels, excluded=excluded, boxes_px=_boxes_px(labels, grid))
+    if traps and row.traps is not None:
+        entry = replace(entry, trap_px=read_trap_pixels(row.traps, grid))
+    return entry
 
 
 def build_catalog(
-    rows: list[ManifestRow], patch_size: int, where: str | None = None, pixel_size_m: float | None = None
+    rows: list[ManifestRow], patch_size: int, where: str | None = None, pixel_size_m: float | None = None,
+    traps: bool = True,
 ) -> SceneCatalog:
-    """A catalogue of the given manifest rows (one split) for drawing patches of `patch_size` pixels."""
-    scenes = [scene_entry(r, where, pixel_size_m) for r in rows]
+    """A catalogue of the given manifest rows (one split) for drawing patches of `patch_size` pixels; `traps`
+    False leaves the manifest's traps rasters unread (no trap-centred hard negatives)."""
+    scenes = [scene_entry(r, where, pixel_size_m, traps) for r in rows]
     for s in scenes:
         log.debug("%s: %d labelled objects%s", s.name, len(s.labels), " (hard negative)" if s.is_hard_negative else "")
     return SceneCatalog(scenes, patch_size)
@@ -254,8 +325,9 @@ def _pad(array: np.ndarray, size: int, fill: float) -> np.ndarray:
 
 
 def read_patch(reader: SceneReader, entry: SceneEntry, window: PatchWindow, patch_size: int,
-               with_dem: bool = False) -> PatchArrays:
-    """Read a patch's phase, coherence, label (and DEM) from an open scene, padded with nodata to full size."""
+               with_dem: bool = False, with_los: bool = False) -> PatchArrays:
+    """Read a patch's phase, coherence, label (and DEM, and LOS sensitivity to downslope motion) from an open
+    scene, padded with nodata to full size."""
     grid = entry.grid
     win = windows.Window(window.col_off, window.row_off,
                          min(patch_size, grid.width - window.col_off), min(patch_size, grid.height - window.row_off))
@@ -266,9 +338,17 @@ def read_patch(reader: SceneReader, entry: SceneEntry, window: PatchWindow, patc
         if sw.dem_m is None:
             raise BadInputError(f"{entry.row.phase}: the slope channel needs a DEM; add one in the manifest's dem column")
         dem = _pad(sw.dem_m.astype(np.float32), patch_size, np.nan)
+    los = None
+    if with_los:
+        if sw.dem_m is None or sw.look_enu is None:
+            raise BadInputError(f"{entry.row.phase}: the los channel needs a DEM and the LOS geometry; add them in "
+                                "the manifest's dem and los columns")
+        pixel_size_m = float(np.mean(grid.pixel_size_xy_m()))
+        los = _pad(downslope_los_sensitivity(sw.dem_m, pixel_size_m, sw.look_enu), patch_size, np.nan)
     return PatchArrays(
         phase_rad=_pad(sw.phase_rad, patch_size, np.nan),
         coherence=_pad(sw.coherence.astype(np.float32), patch_size, np.nan),
         label=_pad(label, patch_size, IGNORE_LABEL),
         dem_m=dem,
+        los=los,
     )

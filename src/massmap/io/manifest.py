@@ -1,7 +1,9 @@
 """The manifest: a CSV of interferograms with their coherence, labels and split, paths relative to it.
 
-Columns: `phase` (or `ifg`), `coherence` (optional), `labels`, `split` (train/val/test), and optionally `dem`
-and `negative` (empty for scenes with motion, else the kind of hard negative: atmosphere, layover, decorrelation).
+Columns: `phase` (or `ifg`), `coherence` (optional), `labels`, `split` (train/val/test), and optionally `dem`,
+`negative` (empty for scenes with motion, else the kind of hard negative: atmosphere, layover, decorrelation),
+`los` (the LOS geometry, any file `massmap.io.los` reads) and `traps` (a uint8 raster on the phase grid marking
+motion-free trap pixels, see `massmap.io.traps`). Manifests without the optional columns read as before.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from massmap.atomic import atomic_path
 from massmap.errors import BadInputError
 
 SPLITS = ("train", "val", "test")
-COLUMNS = ("phase", "coherence", "labels", "split", "dem", "negative")
+COLUMNS = ("phase", "coherence", "labels", "split", "dem", "negative", "los", "traps")
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,8 @@ class ManifestRow:
     coherence: Path | None = None
     dem: Path | None = None
     negative: str = ""
+    los: Path | None = None
+    traps: Path | None = None
 
     @property
     def is_hard_negative(self) -> bool:
@@ -75,7 +79,8 @@ def read_manifest(path: str | os.PathLike, check_files: bool = True) -> list[Man
         if phase is None:
             raise BadInputError(f"{path}: line {i}: empty {phase_col}")
         out.append(ManifestRow(phase=phase, labels=resolve("labels"), split=split, coherence=resolve("coherence"),
-                               dem=resolve("dem"), negative=(row.get("negative") or "").strip()))
+                               dem=resolve("dem"), negative=(row.get("negative") or "").strip(),
+                               los=resolve("los"), traps=resolve("traps")))
     return out
 
 
@@ -92,7 +97,7 @@ def write_manifest(rows: list[ManifestRow], path: str | os.PathLike) -> Path:
     writer.writeheader()
     for r in rows:
         writer.writerow(dict(phase=rel(r.phase), coherence=rel(r.coherence), labels=rel(r.labels), split=r.split,
-                             dem=rel(r.dem), negative=r.negative))
+                             dem=rel(r.dem), negative=r.negative, los=rel(r.los), traps=rel(r.traps)))
     with atomic_path(path) as tmp:
         tmp.write_text(buf.getvalue())
     return path

@@ -1,7 +1,8 @@
-"""Open an interferogram as a scene: wrapped phase, a reliability layer and optional DEM, on one grid.
+"""Open an interferogram as a scene: wrapped phase, a reliability layer, optional DEM and LOS geometry, on one grid.
 
-Reading goes through rasterio, so every format and CRS GDAL knows works. Coherence and DEM on other grids
-are resampled onto the phase grid on the fly (WarpedVRT), so windows can be read without loading the scene.
+Reading goes through rasterio, so every format and CRS GDAL knows works. Coherence, DEM and LOS geometry on
+other grids are resampled onto the phase grid on the fly (WarpedVRT), so windows can be read without loading
+the scene.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from rasterio.windows import Window
 from massmap.errors import BadInputError
 from massmap.grid import Grid
 from massmap.io.coherence import PROXY_HALF_WINDOW_PX, find_coherence, phase_consistency
+from massmap.io.los import ENU_FILE, LosFiles, check_band_count, find_los_files, look_enu_from_layers
 from massmap.log import get_logger
 
 log = get_logger(__name__)
@@ -41,13 +43,17 @@ def wrap_phase(phase_rad: np.ndarray) -> np.ndarray:
 
 @dataclass
 class SceneWindow:
-    """Arrays of one window of a scene, all float32 (rows, cols); NaN marks nodata."""
+    """Arrays of one window of a scene, all float32 (rows, cols); NaN marks nodata.
+
+    `look_enu` is the unit look vector from the satellite to the ground, (3, rows, cols) east, north, up.
+    """
 
     phase_rad: np.ndarray
     coherence: np.ndarray
     valid: np.ndarray
     amplitude: np.ndarray | None = None
     dem_m: np.ndarray | None = None
+    look_enu: np.ndarray | None = None
 
 
 @dataclass
@@ -89,9 +95,11 @@ def _has_georeferencing(ds: rasterio.DatasetReader) -> bool:
 
 @dataclass
 class SceneReader:
-    """An open interferogram: read windows of phase, coherence (or its proxy), amplitude and DEM on the phase grid.
+    """An open interferogram: read windows of phase, coherence (or its proxy), amplitude, DEM and LOS geometry
+    on the phase grid.
 
-    Use as a context manager. `coherence` is a path, or None to look for the product's sibling file.
+    Use as a context manager. `coherence` is a path, or None to look for the product's sibling file. `los_path`
+    names the LOS geometry in any form `massmap.io.los.find_los_files` accepts.
     """
 
     phase_path: Path
@@ -100,6 +108,7 @@ class SceneReader:
     band: int | None = None
     rewrap: bool = False
     pixel_size_m: float | None = None
+    los_path: Path | None = None
     grid: Grid = field(init=False)
     kind: str = field(init=False)
     coherence_source: str = field(init=False)
@@ -137,6 +146,7 @@ class SceneReader:
         self.grid = Grid(ds.height, ds.width, ds.transform, ds.crs if georef else None, self.pixel_size_m)
         self._coh = self._open_coherence()
         self._dem = self._open_on_grid(Path(self.dem_path), "DEM", Resampling.bilinear) if self.dem_path else None
+        self._los_files, self._los = self._open_los() if self.los_path else (None, {})
 
     def _open_coherence(self):
         path = Path(self.coherence_path) if self.coherence_path else None
@@ -157,8 +167,22 @@ class SceneReader:
         self._coh_scale = 1.0 / 255.0 if reader.dtypes[0] == "uint8" else 1.0
         return reader
 
-    def _open_on_grid(self, path: Path, what: str, resampling: Resampling):
-        """Open a companion raster; resample it onto the phase grid when its grid differs."""
+    def _open_los(self) -> tuple[LosFiles, dict]:
+        """Open every file of the LOS geometry on the phase grid, checking each has the bands its layers need."""
+        files = find_los_files(self.los_path)
+        opened = {}
+        for path in files.paths:
+            # LiCSAR and HyP3 write 0 where there is no geometry, often without declaring it as nodata.
+            ds = self._open_on_grid(path, "LOS geometry", Resampling.bilinear, zero_is_nodata=files.family != ENU_FILE)
+            check_band_count(path, ds.count, max(b for p, b in files.layers if p == path))
+            opened[path] = ds
+        return files, opened
+
+    def _open_on_grid(self, path: Path, what: str, resampling: Resampling, zero_is_nodata: bool = False):
+        """Open a companion raster; resample it onto the phase grid when its grid differs.
+
+        `zero_is_nodata` keeps 0 out of the resampling when the file declares no nodata value.
+        """
         ds = self._stack.enter_context(_open_raster(path))
         grid = self.grid
         same_shape = (ds.height, ds.width) == grid.shape
@@ -176,9 +200,11 @@ class SceneReader:
         if left >= pr or right <= pl or bottom >= pt or top <= pb:
             raise BadInputError(f"{path}: {what} does not overlap the phase grid of {self.phase_path}")
         log.info("%s %s is on another grid (%s): resampled onto the phase grid", what, path, ds.crs)
+        src_nodata = 0.0 if zero_is_nodata and ds.nodata is None else ds.nodata
         return self._stack.enter_context(
             WarpedVRT(ds, crs=grid.crs, transform=grid.transform, width=grid.width, height=grid.height,
-                      resampling=resampling, nodata=ds.nodata if ds.nodata is not None else np.nan)
+                      resampling=resampling, src_nodata=src_nodata,
+                      nodata=ds.nodata if ds.nodata is not None else np.nan)
         )
 
     def __enter__(self) -> SceneReader:
@@ -200,6 +226,11 @@ class SceneReader:
     def has_dem(self) -> bool:
         """True when a DEM was given."""
         return self._dem is not None
+
+    @property
+    def has_los(self) -> bool:
+        """True when the LOS geometry was given."""
+        return self._los_files is not None
 
     def _read(self, ds, window: Window, path: Path, band: int = 1) -> np.ndarray:
         try:
@@ -239,7 +270,19 @@ class SceneReader:
         if self._dem is not None:
             dem = self._read(self._dem, window, Path(self.dem_path)).astype(np.float32)
         valid = np.isfinite(phase) & np.isfinite(coh)
-        return SceneWindow(phase_rad=phase, coherence=coh, valid=valid, amplitude=amplitude, dem_m=dem)
+        look = self.read_look(window) if self._los_files is not None else None
+        return SceneWindow(phase_rad=phase, coherence=coh, valid=valid, amplitude=amplitude, dem_m=dem, look_enu=look)
+
+    def read_look(self, window: Window) -> np.ndarray:
+        """The unit look vector (satellite to ground, east-north-up; float32 (3, rows, cols), NaN = unknown)."""
+        layers = []
+        for path, band in self._los_files.layers:
+            ds = self._los[path]
+            values = self._read(ds, window, path, band).astype(np.float32)
+            if ds.nodata is not None and not math.isnan(ds.nodata):
+                values[values == ds.nodata] = np.nan
+            layers.append(values)
+        return look_enu_from_layers(self._los_files, layers)
 
     def _proxy(self, window: Window) -> np.ndarray:
         """The proxy needs a halo around the window so tiles agree with the whole-scene proxy."""
@@ -293,9 +336,10 @@ def open_scene(
     band: int | None = None,
     rewrap: bool = False,
     pixel_size_m: float | None = None,
+    los_path: str | Path | None = None,
 ) -> SceneReader:
-    """Open an interferogram (wrapped phase or complex) with its coherence and DEM; see `SceneReader`."""
+    """Open an interferogram (wrapped phase or complex) with its coherence, DEM and LOS geometry; see `SceneReader`."""
     return SceneReader(
         Path(phase_path), Path(coherence_path) if coherence_path else None,
-        Path(dem_path) if dem_path else None, band, rewrap, pixel_size_m,
+        Path(dem_path) if dem_path else None, band, rewrap, pixel_size_m, Path(los_path) if los_path else None,
     )

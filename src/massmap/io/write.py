@@ -30,10 +30,12 @@ def raster_profile(grid: Grid, dtype: str, count: int = 1, nodata: float | None 
 
 
 def write_geotiff(path: str | os.PathLike, array: np.ndarray, grid: Grid, nodata: float | None = None) -> Path:
-    """Write a 2-D array on `grid` to a compressed GeoTIFF, atomically."""
+    """Write a 2-D array, or a (bands, rows, cols) stack, on `grid` to a compressed GeoTIFF, atomically."""
+    bands = array if array.ndim == 3 else array[None]
+    profile = raster_profile(grid, array.dtype.name, count=bands.shape[0], nodata=nodata)
     with atomic_path(path) as tmp:
-        with rasterio.open(tmp, "w", **raster_profile(grid, array.dtype.name, nodata=nodata)) as dst:
-            dst.write(array, 1)
+        with rasterio.open(tmp, "w", **profile) as dst:
+            dst.write(bands)
     return Path(path)
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from massmap import __version__
 from massmap.errors import IncompatibleModelError
+from massmap.settings_json import known_fields, parse_object, read_text
 
 CARD_FORMAT = 1
 
@@ -44,20 +45,10 @@ class ModelCard:
     @classmethod
     def from_json(cls, text: str, source: str = "model card") -> ModelCard:
         """Parse a card; unknown keys are refused so a card from a newer massmap is not misread."""
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise IncompatibleModelError(f"{source}: not valid JSON ({exc})") from None
-        known = set(cls.__dataclass_fields__)
-        unknown = set(data) - known
-        if unknown:
-            raise IncompatibleModelError(f"{source}: unknown card fields {sorted(unknown)} (newer massmap?)")
-        return cls(**data)
+        values = parse_object(text, source, IncompatibleModelError)
+        return cls(**known_fields(cls, values, source, IncompatibleModelError, "card fields (newer massmap?)"))
 
     @classmethod
     def read(cls, path: str | Path) -> ModelCard:
         """Read a card from a JSON file."""
-        path = Path(path)
-        if not path.exists():
-            raise IncompatibleModelError(f"{path}: model card not found")
-        return cls.from_json(path.read_text(), str(path))
+        return cls.from_json(read_text(path, "model card", IncompatibleModelError), str(path))

@@ -25,7 +25,7 @@ from rasterio.windows import Window, from_bounds, transform as window_transform
 from massmap.constants import HEADING_ASCENDING_DEG, HEADING_DESCENDING_DEG
 from massmap.errors import BadInputError
 from massmap.simulate.geometry import layover_shadow_masks, look_vector_enu
-from massmap.terrain import slope_aspect
+from massmap.terrain import downslope_unit_enu, slope_aspect
 
 # Sentinel-1 IW incidence at mid-swath (the swath spans 29-46 degrees; ESA Sentinel-1 User Handbook).
 TYPICAL_INCIDENCE_DEG = 39.0
@@ -35,16 +35,11 @@ MIN_LOS_SENSITIVITY = 0.3
 HALO_PX = 2
 
 
-def downslope_unit_enu(slope_rad: np.ndarray, aspect_rad: np.ndarray) -> np.ndarray:
-    """Unit vector of motion down the surface (east, north, up), shape (3, n)."""
-    slope_rad, aspect_rad = np.asarray(slope_rad, dtype=np.float64), np.asarray(aspect_rad, dtype=np.float64)
-    return np.stack([np.cos(slope_rad) * np.sin(aspect_rad), np.cos(slope_rad) * np.cos(aspect_rad), -np.sin(slope_rad)])
-
-
 def los_sensitivity(slope_rad: np.ndarray, aspect_rad: np.ndarray, heading_deg: float,
                     incidence_deg: float = TYPICAL_INCIDENCE_DEG) -> np.ndarray:
     """Share of a unit downslope motion along the line of sight (positive: away from the radar), shape (n,)."""
     look = look_vector_enu(heading_deg, np.radians(incidence_deg)).astype(np.float64)
+    slope_rad, aspect_rad = np.asarray(slope_rad, dtype=np.float64), np.asarray(aspect_rad, dtype=np.float64)
     return np.einsum("k,kn->n", look, downslope_unit_enu(slope_rad, aspect_rad))
 
 

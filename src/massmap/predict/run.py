@@ -37,6 +37,7 @@ from massmap.predict.backends import BACKENDS, DEFAULT_CPU_BACKEND, Runner, make
 from massmap.predict.blend import StripBlender, tile_weights
 from massmap.predict.tiling import TileLayout, pad_to_tile
 from massmap.predict.tta import predict_tta
+from massmap.terrain import downslope_los_sensitivity
 from massmap.vectorize import polygons_from_raster
 
 log = get_logger(__name__)
@@ -112,6 +113,10 @@ def check_model_fits(loaded: LoadedModel, reader: SceneReader) -> None:
         log.warning("%s: the model expects coherence; using the phase-consistency proxy instead", reader.phase_path)
     if "slope" in card.channels and not reader.has_dem:
         raise IncompatibleModelError(f"{where}: the model needs terrain slope; give a DEM with --dem")
+    if "los" in card.channels and not (reader.has_dem and reader.has_los):
+        missing = " and ".join(o for o, given in (("--dem", reader.has_dem), ("--los", reader.has_los)) if not given)
+        raise IncompatibleModelError(f"{where}: the model needs the line-of-sight share of downslope motion; "
+                                     f"give {missing}")
 
 
 def _check_wrapped(phase_rad: np.ndarray, reader: SceneReader) -> None:
@@ -210,8 +215,11 @@ def _blend_scene(
             rows = layout.rows_in_tile(r0)
             sw = reader.read(Window(0, r0, grid.width, rows))
             _check_wrapped(sw.phase_rad, reader)
-            channels = pad_to_tile(encode_channels(card.channels, sw.phase_rad, sw.coherence, sw.dem_m, pixel_size_m),
-                                   layout.tile_px)
+            los = None
+            if "los" in card.channels:
+                los = downslope_los_sensitivity(sw.dem_m, pixel_size_m, sw.look_enu)
+            channels = pad_to_tile(encode_channels(card.channels, sw.phase_rad, sw.coherence, sw.dem_m, pixel_size_m,
+                                                   los), layout.tile_px)
             blender.set_valid(r0, sw.valid)
             valid = pad_to_tile(sw.valid[None], layout.tile_px)[0]
         for j, c0 in enumerate(cols0):
@@ -242,6 +250,7 @@ def predict_scene(
     *,
     coherence: str | os.PathLike | None = None,
     dem: str | os.PathLike | None = None,
+    los: str | os.PathLike | None = None,
     probability: str | os.PathLike | None = None,
     model: str | os.PathLike | LoadedModel = "default",
     threshold: float | None = None,
@@ -265,7 +274,8 @@ def predict_scene(
     Writes the polygons to `output` (GeoPackage, scene CRS; columns area_m2, score, score_max, uncertainty,
     source) and the blended probability to `probability` (Cloud-Optimised GeoTIFF, float32, NaN = nodata),
     each atomically. `model` is "default", a model folder or a LoadedModel; `threshold` defaults to the
-    card's; `backend` "auto" picks the faster measured backend (ONNX Runtime on the CPU). The probability
+    card's; `backend` "auto" picks the faster measured backend (ONNX Runtime on the CPU). `dem` and `los` (the
+    LOS geometry, see `massmap.io.los`) feed models with slope or los channels. The probability
     array is returned when `return_probability`, or by default when no file is written and the scene has at
     most SMALL_SCENE_PIXELS pixels. `tile_px` defaults to the card's patch size.
     """
@@ -287,7 +297,7 @@ def predict_scene(
     timer = _Timer()
     with contextlib.ExitStack() as stack:
         stack.enter_context(rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_BYTES, GDAL_NUM_THREADS="ALL_CPUS"))
-        reader = stack.enter_context(open_scene(scene, coherence, dem, band, rewrap, pixel_size_m))
+        reader = stack.enter_context(open_scene(scene, coherence, dem, band, rewrap, pixel_size_m, los))
         check_model_fits(loaded, reader)
         grid = reader.grid
         layout = TileLayout.for_scene(grid.height, grid.width, tile_px or loaded.card.patch_size, overlap)

@@ -19,6 +19,7 @@ from massmap.log import get_logger
 from massmap.simulate.config import SimulationConfig
 from massmap.simulate.quicklook import write_quicklook
 from massmap.simulate.scene import SimulatedScene, simulate_scene
+from massmap.simulate.traps import trap_marks
 
 log = get_logger(__name__)
 
@@ -38,17 +39,31 @@ def _fixed_vector_timestamps() -> Iterator[None]:
 
 
 def write_scene(scene: SimulatedScene, out_dir: str | os.PathLike, name: str, quicklook: bool = True) -> dict[str, Path]:
-    """Write NAME_phase.tif, NAME_coh.tif, NAME_dem.tif, NAME_labels.gpkg, NAME_meta.json and NAME_quicklook.png.
+    """Write NAME_phase.tif, NAME_coh.tif, NAME_dem.tif, NAME_los.tif, NAME_traps.tif, NAME_labels.gpkg,
+    NAME_meta.json and NAME_quicklook.png.
 
-    Returns the paths by role: phase, coherence, dem, labels, meta, quicklook.
+    NAME_los.tif holds the unit look vector from the satellite to the ground (float32 bands east, north, up;
+    `massmap.io.los`); NAME_traps.tif the motion-free trap pixels (uint8 codes, `massmap.simulate.traps`). A
+    scene built without its look vector, atmosphere or true coherence gets no such file. Returns the paths by
+    role: phase, coherence, dem, los, traps, labels, meta, quicklook.
     """
     out = Path(out_dir)
     paths = {role: out / f"{name}_{suffix}" for role, suffix in (
-        ("phase", "phase.tif"), ("coherence", "coh.tif"), ("dem", "dem.tif"), ("labels", "labels.gpkg"),
-        ("meta", "meta.json"), ("quicklook", "quicklook.png"))}
+        ("phase", "phase.tif"), ("coherence", "coh.tif"), ("dem", "dem.tif"), ("los", "los.tif"),
+        ("traps", "traps.tif"), ("labels", "labels.gpkg"), ("meta", "meta.json"), ("quicklook", "quicklook.png"))}
     write_geotiff(paths["phase"], scene.phase_rad.astype(np.float32), scene.grid)
     write_geotiff(paths["coherence"], scene.coherence.astype(np.float32), scene.grid)
     write_geotiff(paths["dem"], scene.dem_m.astype(np.float32), scene.grid)
+    if scene.look_enu is not None:
+        write_geotiff(paths["los"], scene.look_enu.astype(np.float32), scene.grid)
+    else:
+        del paths["los"]
+    if scene.atmosphere_rad is not None and scene.true_coherence is not None:
+        pixel_size_m = float(np.mean(scene.grid.pixel_size_xy_m()))
+        write_geotiff(paths["traps"], trap_marks(scene.deformation_rad, scene.atmosphere_rad, scene.layover_shadow,
+                                                 scene.true_coherence, pixel_size_m), scene.grid)
+    else:
+        del paths["traps"]
     with _fixed_vector_timestamps():
         write_vector(scene.labels, paths["labels"], layer="labels")
     _write_text(paths["meta"], json.dumps(scene.meta, indent=1, sort_keys=True))
@@ -111,7 +126,8 @@ def simulate_dataset(
         scene = simulate_scene(config, [seed, i])
         paths = write_scene(scene, out, scene_name(i))
         rows.append(ManifestRow(phase=paths["phase"], labels=paths["labels"], split=splits[i],
-                                coherence=paths["coherence"], dem=paths["dem"], negative=scene.negative))
+                                coherence=paths["coherence"], dem=paths["dem"], negative=scene.negative,
+                                los=paths.get("los"), traps=paths.get("traps")))
         log.debug("%s: %d labels, negative=%r", scene_name(i), len(scene.labels), scene.negative)
         if on_scene is not None:
             on_scene(i)

@@ -48,7 +48,9 @@ class SimulatedScene:
     phase_rad: wrapped phase in [-pi, pi); coherence: estimated coherence in [0, 1]; dem_m: elevation;
     deformation_rad: clean unwrapped deformation phase (positive away from the satellite); layover_shadow: bool;
     labels: polygons in the grid CRS (kind, coherent, max_los_mm, area_m2); negative: "" for scenes with motion,
-    else the hard-negative kind; meta: every parameter drawn (JSON-serialisable).
+    else the hard-negative kind; meta: every parameter drawn (JSON-serialisable); look_enu: unit look vector
+    from the satellite to the ground (3, rows, cols) east, north, up; atmosphere_rad: the atmospheric and orbital
+    phase (unwrapped); true_coherence: the coherence the noise was drawn with (land cover, baseline, motion).
     """
 
     grid: Grid
@@ -60,6 +62,9 @@ class SimulatedScene:
     labels: gpd.GeoDataFrame
     negative: str
     meta: dict
+    look_enu: np.ndarray | None = None
+    atmosphere_rad: np.ndarray | None = None
+    true_coherence: np.ndarray | None = None
 
 
 def simulate_scene(config: SimulationConfig, seed: int | Sequence[int], negative: str | None = None) -> SimulatedScene:
@@ -151,9 +156,16 @@ def simulate_scene(config: SimulationConfig, seed: int | Sequence[int], negative
     coherent_ids = np.array([False] + [m["coherent"] for m in movements])
     visible = seen & np.where(coherent_ids[owner], ~decorrelated & (gamma >= config.min_visible_coherence), True)
     if movements:
+        # A pattern too weak or too small to be told from noise is left unlabelled, as an expert would leave it.
         labelled_px = np.bincount(owner[visible], minlength=len(movements) + 1)
+        peak = np.zeros(len(movements) + 1)
+        np.maximum.at(peak, owner[visible], np.abs(deformation[visible]))
+        mapped = (labelled_px >= config.min_pattern_px) & (peak >= config.min_pattern_phase_rad)
+        mapped[0] = False
+        visible &= mapped[owner]
         for i, movement in enumerate(movements):
-            movement["labelled_px"] = int(labelled_px[i + 1])
+            movement["labelled"] = bool(mapped[i + 1])
+            movement["labelled_px"] = int(labelled_px[i + 1]) if mapped[i + 1] else 0
     labels = vectorize_movements(owner, visible, grid, movements) if movements else empty_labels(grid)
 
     meta = json_ready(dict(
@@ -167,7 +179,8 @@ def simulate_scene(config: SimulationConfig, seed: int | Sequence[int], negative
     ))
     return SimulatedScene(grid=grid, phase_rad=phase, coherence=coherence, dem_m=dem.astype(np.float32),
                           deformation_rad=deformation, layover_shadow=layover_shadow, labels=labels,
-                          negative=negative, meta=meta)
+                          negative=negative, meta=meta, look_enu=geometry.look_enu,
+                          atmosphere_rad=atmosphere.astype(np.float32), true_coherence=gamma)
 
 
 def _motion_free_box(rng: np.random.Generator, shape: tuple[int, int], fraction: float) -> tuple[int, int, int, int]:

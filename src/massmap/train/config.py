@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from massmap.errors import BadInputError
+from massmap.settings_json import known_fields, parse_object, read_text
 from massmap.models.channels import ENCODINGS, channels_for
 from massmap.models.factory import available_architectures
 
@@ -40,6 +41,7 @@ class TrainConfig:
     encoding: str = "sincos"
     coherence: bool = True
     slope: bool = False
+    los: bool = False
     patch_size: int = 256
     neg_ratio: float = 0.0
     hard_negatives: bool = True
@@ -70,8 +72,8 @@ class TrainConfig:
 
     @property
     def channels(self) -> tuple[str, ...]:
-        """Input channel names for the chosen encoding, coherence and slope."""
-        return channels_for(self.encoding, self.coherence, self.slope)
+        """Input channel names for the chosen encoding, coherence, slope and los."""
+        return channels_for(self.encoding, self.coherence, self.slope, self.los)
 
     @property
     def monitor_mode(self) -> str:
@@ -124,24 +126,14 @@ class TrainConfig:
     @classmethod
     def from_dict(cls, data: dict, source: str = "training settings") -> TrainConfig:
         """Settings from a dict; unknown keys are refused."""
-        unknown = set(data) - {f.name for f in fields(cls)}
-        if unknown:
-            raise BadInputError(f"{source}: unknown training settings {sorted(unknown)}")
-        return cls(**data)
+        return cls(**known_fields(cls, data, source, BadInputError, "training settings"))
 
     @classmethod
     def from_json(cls, text: str, source: str = "training settings") -> TrainConfig:
         """Parse settings written by `to_json`."""
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise BadInputError(f"{source}: not valid JSON ({exc})") from None
-        return cls.from_dict(data, source)
+        return cls.from_dict(parse_object(text, source, BadInputError), source)
 
     @classmethod
     def read(cls, path: str | Path) -> TrainConfig:
         """Read settings from a JSON file."""
-        path = Path(path)
-        if not path.exists():
-            raise BadInputError(f"{path}: training settings not found")
-        return cls.from_json(path.read_text(), str(path))
+        return cls.from_json(read_text(path, "training settings", BadInputError), str(path))

@@ -40,7 +40,7 @@ CHECKPOINT_DIR = "checkpoints"
 LAST_CHECKPOINT = "last.ckpt"
 BEST_NAME = "best"
 # Settings that define the network; a resumed run must keep them.
-_MODEL_SETTINGS = ("arch", "encoder", "encoding", "coherence", "slope", "init")
+_MODEL_SETTINGS = ("arch", "encoder", "encoding", "coherence", "slope", "los", "init")
 
 
 @dataclass
@@ -119,24 +119,37 @@ def _prepare_out(config: TrainConfig) -> tuple[Path, Path | None]:
     return out, None
 
 
-def split_catalogs(config: TrainConfig, rows: list[ManifestRow]) -> tuple[SceneCatalog, SceneCatalog | None]:
-    """Catalogues of the train and val scenes (hard negatives left out unless wanted); None when not validating."""
-    use = [r for r in rows if config.hard_negatives or not r.is_hard_negative]
-    train_rows = [r for r in use if r.split == "train"]
-    val_rows = [r for r in use if r.split == "val"]
-    if not train_rows:
-        raise BadInputError(f"{config.manifest}: no scene in the train split")
+def _check_terrain_columns(config: TrainConfig, used: list[tuple[int, ManifestRow]]) -> None:
+    """Refuse a slope or los channel when a used scene (line, row) lacks its dem or los file."""
     if config.slope:
-        missing = [r.phase.name for r in train_rows + val_rows if r.dem is None]
+        missing = [r.phase.name for _, r in used if r.dem is None]
         if missing:
             raise BadInputError(f"{config.manifest}: --slope needs a dem for every scene; missing for {', '.join(missing)}")
-    train = build_catalog(train_rows, config.patch_size, config.where, config.pixel_size_m)
+    if config.los:
+        for line, r in used:
+            if r.dem is None or r.los is None:
+                column = "dem and los" if r.dem is None and r.los is None else "dem" if r.dem is None else "los"
+                raise BadInputError(f"{config.manifest}: line {line}: --los needs the dem and los columns; "
+                                    f"{r.phase.name} has no {column}")
+
+
+def split_catalogs(config: TrainConfig, rows: list[ManifestRow]) -> tuple[SceneCatalog, SceneCatalog | None]:
+    """Catalogues of the train and val scenes (hard negatives, whole scenes and trap pixels, left out unless
+    wanted); None when not validating. `rows` are the manifest's, in file order."""
+    used = [(line, r) for line, r in enumerate(rows, start=2)
+            if r.split in ("train", "val") and (config.hard_negatives or not r.is_hard_negative)]
+    train_rows = [r for _, r in used if r.split == "train"]
+    val_rows = [r for _, r in used if r.split == "val"]
+    if not train_rows:
+        raise BadInputError(f"{config.manifest}: no scene in the train split")
+    _check_terrain_columns(config, used)
+    train = build_catalog(train_rows, config.patch_size, config.where, config.pixel_size_m, config.hard_negatives)
     if train.n_objects == 0:
         where = f" matching --where {config.where!r}" if config.where else ""
         raise BadInputError(f"{config.manifest}: no labelled object{where} in the train split")
     val = None
     if val_rows and config.val_patches > 0:
-        val = build_catalog(val_rows, config.patch_size, config.where, config.pixel_size_m)
+        val = build_catalog(val_rows, config.patch_size, config.where, config.pixel_size_m, config.hard_negatives)
         if val.n_objects == 0:
             log.warning("%s: no labelled object in the val split; validation is skipped", config.manifest)
             val = None
@@ -154,6 +167,7 @@ def _training_data(config: TrainConfig, train: SceneCatalog, val: SceneCatalog |
         "train_scenes": [s.name for s in train.scenes],
         "val_scenes": [s.name for s in val.scenes] if val else [],
         "hard_negative_scenes": [s.name for s in train.scenes if s.is_hard_negative],
+        "trap_scenes": [s.name for s, px in zip(train.scenes, train.trap_px) if len(px)],
         "train_objects": train.n_objects,
         "val_objects": val.n_objects if val else 0,
         "where": config.where,
