@@ -1,7 +1,9 @@
 """Simulate the default model's training, validation and held-out test sets (run once, in the background).
 
 Usage: python scripts/default_model/make_data.py OUT_DIR [SRTM_DIR]
-Held-out sets use seeds, a DEM, headings and atmosphere strengths never used in training.
+Held-out sets use seeds, a DEM, headings and atmosphere strengths never used in training. Writes one manifest
+per set and the merged train_val.csv, val.csv and heldout.csv that train.sh, pick_threshold.py and
+benchmarks/default_model_heldout.py read.
 """
 
 from __future__ import annotations
@@ -46,19 +48,26 @@ def one(args: tuple[str, SimulationConfig, int, int, str, Path]) -> ManifestRow:
     scene = simulate_scene(config, [seed, i])
     paths = write_scene(scene, out / name, f"{name}_{i:04d}", quicklook=i < 2)
     return ManifestRow(phase=paths["phase"], labels=paths["labels"], split=split, coherence=paths["coherence"],
-                       dem=paths["dem"], negative=scene.negative)
+                       dem=paths["dem"], negative=scene.negative, los=paths.get("los"), traps=paths.get("traps"))
 
 
 def main() -> None:
     out = Path(sys.argv[1])
     srtm = Path(sys.argv[2]) if len(sys.argv) > 2 else None
+    by_set: dict[str, list[ManifestRow]] = {}
     for name, config, seed, n, split in sets(srtm):
         (out / name).mkdir(parents=True, exist_ok=True)
         (out / name / "config.json").write_text(config.to_json())
         with ProcessPoolExecutor(max_workers=2) as pool:
             rows = list(pool.map(one, [(name, config, seed, i, split, out) for i in range(n)], chunksize=4))
         write_manifest(rows, out / f"{name}.csv")
+        by_set[name] = rows
         print(f"{name}: {n} scenes, {sum(r.is_hard_negative for r in rows)} hard negatives", flush=True)
+    # The manifests the recipe uses: training with its validation scenes, validation alone (for the threshold),
+    # and the held-out scenes with motion (the negative set keeps its own manifest).
+    merged = {"train_val.csv": ("train_", "val_"), "val.csv": ("val_",), "heldout.csv": ("test_",)}
+    for file, prefixes in merged.items():
+        write_manifest([r for name, rows in by_set.items() if name.startswith(prefixes) for r in rows], out / file)
 
 
 if __name__ == "__main__":

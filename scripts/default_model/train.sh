@@ -1,6 +1,13 @@
 #!/usr/bin/env bash
-# Train the shipped default model on the simulated sets from make_data.py (2 CPU cores, about 95 minutes).
-# Rerun with --resume to continue an interrupted run.
+# Train the shipped default model on the simulated sets from make_data.py (2 CPU cores, bf16).
+# Rerun with --resume to continue an interrupted run. Extra options override the defaults below.
+# The shipped weights came from four stages (179 minutes), each starting from the previous one's folder:
+#   1. train.sh DATA1 RUNS/default                                        16 epochs, lr 2e-3   (66 min)
+#   2. train.sh DATA1 RUNS/default2 --init RUNS/default --epochs 8 --lr 6e-4 --seed 8   (14 min)
+#   3. train.sh DATA2 RUNS/default3 --init RUNS/default2 --epochs 48 --max-minutes 110 --lr 1e-3 --seed 11  (85 min)
+#   4. train.sh DATA2 RUNS/default4 --init RUNS/default3 --epochs 8 --max-minutes 18 --lr 3e-4 --neg-ratio 2 --seed 12
+# DATA1 held the first 660 training scenes; DATA2 is today's make_data.py output (patterns of half a fringe and
+# 12 pixels or more). Then: pick_threshold.py DATA2/val.csv RUNS/default4, the held-out benchmark, publish.py.
 set -euo pipefail
 DATA=${1:-/work/mm-data}
 OUT=${2:-/work/mm-runs/default}

@@ -30,6 +30,9 @@ log = get_logger(__name__)
 # A fixed scene never used in training (training seeds are 101-105): ascending, unfiltered or filtered as drawn.
 DEMO_SEED = 2026
 DEMO_SIZE = 1024
+# A slope busy with movements, so that the report has several coherent patterns to show (a scene drawn with the
+# simulator's default count holds about three labelled patterns per 1024 x 1024 pixels, often just one coherent).
+DEMO_MOVEMENTS = (30, 40)
 COHERENT_ONLY = "coherent = 1"
 
 
@@ -85,7 +88,7 @@ def run_demo(
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"{out}: cannot create the demo folder ({exc.strerror})") from None
-    config = SimulationConfig(size=size, hard_negative_fraction=0.0)
+    config = SimulationConfig(size=size, hard_negative_fraction=0.0, n_movements=DEMO_MOVEMENTS)
     scene = simulate_scene(config, seed)
     (out / "scene").mkdir(exist_ok=True)
     paths = write_scene(scene, out / "scene", "demo", quicklook=False)
