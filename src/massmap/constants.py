@@ -21,6 +21,12 @@ MIN_MAPPED_AREA_M2 = 5600.0
 OBJECT_IOU_THRESHOLD = 0.4
 
 
+# `massmap demo`'s scene: a seed never used in training (training seeds are 101-105) and its side in pixels.
+# Here rather than in massmap.demo so the command line can show them without importing torch.
+DEMO_SEED = 2026
+DEMO_SIZE = 1024
+
+
 def los_phase_rad(displacement_los_m, wavelength_m: float = WAVELENGTH_M):
     """Interferometric phase of a line-of-sight displacement: 4*pi*d/lambda (positive d away from the radar)."""
     return 4.0 * math.pi * displacement_los_m / wavelength_m

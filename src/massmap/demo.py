@@ -12,12 +12,12 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-import rasterio  # noqa: E402
 from scipy import ndimage  # noqa: E402
 
+from massmap.constants import DEMO_SEED, DEMO_SIZE  # noqa: E402
 from massmap.errors import OutputError  # noqa: E402
 from massmap.evaluate.api import evaluate  # noqa: E402
-from massmap.io.labels import rasterize_polygons, read_polygons  # noqa: E402
+from massmap.io.labels import rasterize_polygons  # noqa: E402
 from massmap.log import get_logger  # noqa: E402
 from massmap.predict import predict_scene  # noqa: E402
 from massmap.report import Report  # noqa: E402
@@ -27,9 +27,6 @@ from massmap.simulate.scene import SimulatedScene, simulate_scene  # noqa: E402
 
 log = get_logger(__name__)
 
-# A fixed scene never used in training (training seeds are 101-105): ascending, unfiltered or filtered as drawn.
-DEMO_SEED = 2026
-DEMO_SIZE = 1024
 # A slope busy with movements, so that the report has several coherent patterns to show (a scene drawn with the
 # simulator's default count holds about three labelled patterns per 1024 x 1024 pixels, often just one coherent).
 DEMO_MOVEMENTS = (30, 40)
@@ -94,15 +91,11 @@ def run_demo(
     paths = write_scene(scene, out / "scene", "demo", quicklook=False)
     result = predict_scene(
         paths["phase"], out / "predicted.gpkg", probability=out / "probability.tif", model=model,
-        backend=backend, progress=progress,
+        backend=backend, progress=progress, return_probability=True,
     )
     metrics = evaluate(out / "predicted.gpkg", paths["labels"], paths["phase"], where=COHERENT_ONLY,
                        json_path=out / "metrics.json")
-    with rasterio.open(out / "probability.tif") as ds:
-        probability = ds.read(1, masked=True).filled(np.nan).astype(np.float32)
-        if ds.dtypes[0] == "uint8":
-            probability = probability / 255.0
-    predicted = rasterize_polygons(read_polygons(out / "predicted.gpkg", scene.grid), scene.grid)
+    predicted = rasterize_polygons(result.polygons, scene.grid)
     seconds = time.perf_counter() - start
 
     report = Report("massmap demo", f"simulated Sentinel-1 scene, seed {seed}, {size} x {size} pixels of "
@@ -111,7 +104,7 @@ def run_demo(
         "One simulated interferogram of alpine terrain (exact labels known), mapped by the model and scored against "
         "the coherent label polygons. Matching objects count when their IoU is at least 0.4, as in the study."
     )
-    report.add_figure(demo_figure(scene, predicted, probability), caption="outlines and probability")
+    report.add_figure(demo_figure(scene, predicted, result.probability), caption="outlines and probability")
     px, ob = metrics["pixel"], metrics["object"]
     report.add_heading("Figures")
     report.add_table([

@@ -8,13 +8,14 @@ import typer
 from rich.console import Console
 
 from massmap.cli.app import QuietOption, command
+from massmap.constants import DEMO_SEED, DEMO_SIZE
 
 
 @command("demo")
 def demo(
     out: Path = typer.Option(Path("massmap-demo"), "--out", help="Folder for the report, polygons and probability COG."),
-    seed: int = typer.Option(2026, "--seed", help="Seed of the simulated scene."),
-    size: int = typer.Option(1024, "--size", help="Scene side in pixels (20 m each)."),
+    seed: int = typer.Option(DEMO_SEED, "--seed", help="Seed of the simulated scene."),
+    size: int = typer.Option(DEMO_SIZE, "--size", help="Scene side in pixels (20 m each)."),
     model: str = typer.Option("default", "--model", help="'default' (shipped) or a model folder."),
     backend: str = typer.Option("auto", "--backend", help="auto, torch or onnx."),
     quiet: bool = QuietOption,
@@ -28,5 +29,6 @@ def demo(
     px, ob = result.metrics["pixel"], result.metrics["object"]
     console = Console()
     console.print(f"pixel IoU {px['iou']:.3f}, Dice {px['dice']:.3f}; object precision {ob['precision']:.3f}, "
-                  f"recall {ob['recall']:.3f}, F1 {ob['f1']:.3f} at IoU >= 0.4 ({result.seconds:.1f} s)")
+                  f"recall {ob['recall']:.3f}, F1 {ob['f1']:.3f} at IoU >= {ob['iou_threshold']:g} "
+                  f"({result.seconds:.1f} s)")
     console.print(f"report: {result.report.resolve()}")
