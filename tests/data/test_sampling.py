@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -22,6 +23,7 @@ from massmap.data.sampling import JITTER_FRACTION
 from massmap.errors import BadInputError
 from massmap.io.manifest import ManifestRow, read_manifest
 from massmap.io.scene import open_scene
+from massmap.io.traps import TRAP_MODEL_FALSE_POSITIVE
 from massmap.io.write import write_geotiff
 from massmap.terrain import downslope_los_sensitivity
 from tests.train.factories import Blob, write_training_scene, write_training_set
@@ -134,8 +136,6 @@ def test_where_matching_nothing_leaves_no_positive(tmp_path):
 
 def test_mask_raster_labels_become_objects(tmp_path):
     files = write_training_scene(tmp_path, "m", (Blob(40, 40),), size=96)
-    from massmap.io.scene import open_scene
-
     with open_scene(files.phase, files.coherence) as scene:
         grid = scene.grid
     mask = np.zeros((96, 96), dtype=np.uint8)
@@ -220,6 +220,25 @@ def test_hard_negatives_centre_on_trap_pixels_and_miss_the_labels(tmp_path):
         assert not (arrays.label == 1).any()
     # Half the hard negatives come from trap pixels when marked scenes exist too.
     assert 80 <= from_traps <= 120
+
+
+def test_a_marked_scene_with_mined_pixels_centres_its_hard_negatives_there(tmp_path):
+    rows = _trap_set(tmp_path)
+    with open_scene(rows[1].phase) as scene:
+        grid = scene.grid
+    mined = np.zeros((160, 160), dtype=np.uint8)
+    mined[20, 130] = TRAP_MODEL_FALSE_POSITIVE  # one false alarm of an earlier model in the atmosphere scene
+    rows[1] = replace(rows[1], traps=write_geotiff(tmp_path / "atm_mined.tif", mined, grid))
+    catalog = build_catalog(rows, patch_size=64)
+    assert catalog.trap_px[1].tolist() == [[20, 130]]
+    dataset = PatchDataset(catalog, CHANNELS, seed=0)
+    windows = [dataset.patch((0, i, HARD_NEGATIVE))[0] for i in range(200)]
+    # Trap windows of the atmosphere scene sit by the mined pixel (with the jitter, clipped to the scene): top right.
+    near = sum(w.scene == 1 and w.row_off <= 4 and w.col_off >= 80 for w in windows)
+    from_moving_scene = sum(w.scene == 0 for w in windows)
+    assert near >= 25 and from_moving_scene >= 25
+    # Half the hard negatives still come from trap pixels, the other half are any window of the marked scene.
+    assert 80 <= near + from_moving_scene <= 120
 
 
 def test_no_hard_negatives_leaves_traps_unread(tmp_path):

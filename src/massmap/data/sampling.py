@@ -4,10 +4,10 @@ Only the label polygons and a sparse list of trap pixels (small) are held in mem
 window when a patch is drawn. Three kinds of patch: `positive` (centred on a labelled object), `negative`
 (background of a labelled scene) and `hard-negative`, from two sources:
 - any window of a scene the manifest marks as a motion-free trap (atmosphere, layover/shadow, decorrelation);
-- a window of a scene with motion centred (with the positives' jitter) on a pixel its traps raster marks, and
-  missing every labelled object's box.
-When a split has both, each hard negative comes from trap pixels with probability TRAP_SHARE, else from a
-marked scene; a split without traps rasters draws exactly as before.
+- a window centred (with the positives' jitter) on a pixel a scene's traps raster marks; in a scene with
+  motion the window must miss every labelled object's box.
+When a split has both, each hard negative comes from trap pixels with probability TRAP_SHARE, else from any
+window of a marked scene; a split without traps rasters draws exactly as before.
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ class PatchArrays:
 class SceneCatalog:
     """The scenes of one split with every kept object, for drawing patch windows by kind.
 
-    `trap_px` holds, per scene with motion, the trap pixels whose centred patch misses every labelled box.
+    `trap_px` holds, per scene, the trap pixels whose centred patch misses every labelled box.
     """
 
     scenes: list[SceneEntry]
@@ -118,9 +118,9 @@ class SceneCatalog:
         self.trap_px = [self._clear_traps(i) for i in range(len(self.scenes))]
 
     def _clear_traps(self, scene: int) -> np.ndarray:
-        """The scene's trap pixels whose centred patch misses every labelled box (none for marked scenes)."""
+        """The scene's trap pixels whose centred patch misses every labelled box."""
         entry = self.scenes[scene]
-        if entry.is_hard_negative or entry.trap_px.size == 0:
+        if entry.trap_px.size == 0:
             return np.zeros((0, 2), dtype=np.int64)
         rows, cols = self._windows_at(scene, entry.trap_px[:, 0] + 0.5, entry.trap_px[:, 1] + 0.5)
         return entry.trap_px[~_windows_hit(entry.boxes_px, rows, cols, self.patch_size)]
@@ -132,7 +132,7 @@ class SceneCatalog:
 
     @property
     def has_hard_negatives(self) -> bool:
-        """True when a scene is marked as a hard negative or a scene with motion has trap pixels to centre on."""
+        """True when a scene is marked as a hard negative or has trap pixels to centre on."""
         return any(s.is_hard_negative for s in self.scenes) or self._trap_scenes().size > 0
 
     def _scenes_of(self, hard: bool) -> np.ndarray:

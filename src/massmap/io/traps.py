@@ -1,7 +1,8 @@
 """Trap marks: pixels whose phase can pass for a mass movement though nothing moves there.
 
-A traps raster is uint8 on the phase grid: 0 none, 1 strong atmosphere, 2 layover or shadow, 3 decorrelation.
-The simulator writes one per scene (NAME_traps.tif); the patch sampler centres hard-negative patches on them.
+A traps raster is uint8 on the phase grid: 0 none, 1 strong atmosphere, 2 layover or shadow, 3 decorrelation,
+4 a false alarm of an earlier model (hard-negative mining). The simulator writes codes 1-3 per scene
+(NAME_traps.tif); the patch sampler centres hard-negative patches on any marked pixel.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ TRAP_NONE = 0
 TRAP_ATMOSPHERE = 1
 TRAP_LAYOVER_SHADOW = 2
 TRAP_DECORRELATION = 3
-TRAP_NAMES = {TRAP_ATMOSPHERE: "atmosphere", TRAP_LAYOVER_SHADOW: "layover/shadow", TRAP_DECORRELATION: "decorrelation"}
+TRAP_MODEL_FALSE_POSITIVE = 4
+TRAP_NAMES = {TRAP_ATMOSPHERE: "atmosphere", TRAP_LAYOVER_SHADOW: "layover/shadow", TRAP_DECORRELATION: "decorrelation",
+              TRAP_MODEL_FALSE_POSITIVE: "model false positive"}
 # Trap pixels kept per scene for sampling: a few thousand spread over a scene are plenty to centre patches on,
 # and small enough (2 x 8 bytes each) to hold for every scene of a split.
 MAX_TRAP_PIXELS = 4000
