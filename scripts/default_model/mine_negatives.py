@@ -3,8 +3,8 @@
 Usage: python scripts/default_model/mine_negatives.py MANIFEST MODEL OUT_MANIFEST [--threshold 0.5] [--every 1]
 
 Predicts every `--every`-th training scene with the model and writes NAME_mined.tif beside it: a traps raster
-(`massmap.io.traps`, code TRAP_MODEL_FALSE_POSITIVE) marking pixels of probability >= threshold that lie more
-than MARGIN_PX pixels from any label polygon (coherent or not, so real motion is never taught as background).
+(`massmap.data.mining`) marking pixels of probability >= threshold that lie more than a few pixels from any
+label polygon (coherent or not, so real motion is never taught as background).
 OUT_MANIFEST is MANIFEST with the `traps` column pointing at the mined rasters of the scenes that have mined
 pixels and empty elsewhere, so the next round centres its trap hard negatives on the model's own mistakes.
 Validation rows are copied unchanged. The threshold sits below the operating one so near misses count too.
@@ -18,31 +18,25 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from scipy import ndimage
 
+from massmap.data.mining import false_alarm_pixels, write_mined_traps
 from massmap.io.labels import rasterize_polygons, read_polygons
 from massmap.io.manifest import ManifestRow, read_manifest, write_manifest
-from massmap.io.traps import TRAP_MODEL_FALSE_POSITIVE
-from massmap.io.write import write_geotiff
-from massmap.models.store import load_model
+from massmap.models.store import LoadedModel, load_model
 from massmap.predict import predict_scene
 
-# Pixels this close to a label are boundary disagreements, not false alarms.
-MARGIN_PX = 3
 
-
-def mine(row: ManifestRow, model, threshold: float) -> tuple[Path | None, int]:
+def mine(row: ManifestRow, model: LoadedModel, threshold: float) -> tuple[Path | None, int]:
     """The scene's mined traps raster (None when the model raises no false alarm there) and its pixel count."""
     result = predict_scene(row.phase, model=model, return_probability=True, progress=False)
-    labels = rasterize_polygons(read_polygons(row.labels, result.grid), result.grid)
-    near_label = ndimage.binary_dilation(labels > 0, iterations=MARGIN_PX)
-    mined = (np.nan_to_num(result.probability) >= threshold) & ~near_label
+    labels = (rasterize_polygons(read_polygons(row.labels, result.grid), result.grid) if row.labels
+              else np.zeros(result.grid.shape, dtype=np.uint8))
+    mined = false_alarm_pixels(result.probability, labels, threshold)
     n = int(mined.sum())
     if n == 0:
         return None, 0
     path = row.phase.with_name(row.phase.name.replace("_phase.tif", "_mined.tif"))
-    write_geotiff(path, np.where(mined, TRAP_MODEL_FALSE_POSITIVE, 0).astype(np.uint8), result.grid, nodata=None)
-    return path, n
+    return write_mined_traps(path, mined, result.grid), n
 
 
 def main() -> None:

@@ -6,8 +6,12 @@
 #   2. train.sh DATA1 RUNS/default2 --init RUNS/default --epochs 8 --lr 6e-4 --seed 8   (14 min)
 #   3. train.sh DATA2 RUNS/default3 --init RUNS/default2 --epochs 48 --max-minutes 110 --lr 1e-3 --seed 11  (85 min)
 #   4. train.sh DATA2 RUNS/default4 --init RUNS/default3 --epochs 8 --max-minutes 18 --lr 3e-4 --neg-ratio 2 --seed 12
-# DATA1 held the first 660 training scenes; DATA2 is today's make_data.py output (patterns of half a fringe and
+# DATA1 held the first 660 training scenes; DATA2 is make_data.py's output (patterns of half a fringe and
 # 12 pixels or more). Then: pick_threshold.py DATA2/val.csv RUNS/default4, the held-out benchmark, publish.py.
+# Next round, with hard negatives mined from the previous model (DATA2 now also holds the 1.3x-atmosphere sets):
+#   python mine_negatives.py DATA2/train_val.csv RUNS/default4 DATA2/train_val_mined.csv --every 2   (13 min)
+#   5. train.sh DATA2 RUNS/default6 --manifest DATA2/train_val_mined.csv --init RUNS/default4 --epochs 68
+#      --max-minutes 130 --lr 8e-4 --neg-ratio 1.5 --seed 13
 set -euo pipefail
 DATA=${1:-/work/mm-data}
 OUT=${2:-/work/mm-runs/default}

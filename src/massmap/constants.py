@@ -21,7 +21,7 @@ MIN_MAPPED_AREA_M2 = 5600.0
 OBJECT_IOU_THRESHOLD = 0.4
 
 
-# `massmap demo`'s scene: a seed never used in training (training seeds are 101-105) and its side in pixels.
+# `massmap demo`'s scene: a seed never used in training (training seeds are 101-107) and its side in pixels.
 # Here rather than in massmap.demo so the command line can show them without importing torch.
 DEMO_SEED = 2026
 DEMO_SIZE = 1024
