@@ -16,12 +16,13 @@ from massmap.models.store import default_model_dir, load_model, save_model
 
 LIMITS = (
     "Trained only on simulated Sentinel-1 interferograms (20 and 30 m pixels; fractal alpine terrain and SRTM "
-    "relief of the southern Apennines; ascending and descending; Goldstein-filtered and unfiltered; hard negatives "
-    "with strong atmosphere, layover/shadow and decorrelated snow). It has never seen a real labelled "
+    "relief of the southern Apennines; ascending and descending; Goldstein-filtered and unfiltered; atmosphere up "
+    "to 1.3x the base strength; hard negatives with strong atmosphere, layover/shadow and decorrelated snow, and "
+    "its predecessor's own false alarms). It has never seen a real labelled "
     "interferogram: expect false positives on real atmospheric fringes and misses of patterns unlike the "
     "simulator's. Labels were coherent patterns only (coherent = 1) that an expert could see: at least half a "
-    "fringe of deformation phase over at least 12 pixels. It draws polygons on strong atmospheric fringes (5 per "
-    "100 km2 on motion-free scenes with 2x atmosphere). For best results fine-tune on local labels "
+    "fringe of deformation phase over at least 12 pixels. It draws polygons on strong atmospheric fringes (5.5 "
+    "per 100 km2 on motion-free scenes with 2x atmosphere). For best results fine-tune on local labels "
     "with `massmap train --init default` (and `--freeze-encoder` for very few labels)."
 )
 

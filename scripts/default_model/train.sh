@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Train the shipped default model on the simulated sets from make_data.py (2 CPU cores, bf16).
 # Rerun with --resume to continue an interrupted run. Extra options override the defaults below.
-# The shipped weights came from four stages (179 minutes), each starting from the previous one's folder:
+# The shipped weights came from five stages (288 minutes), each starting from the previous one's folder:
 #   1. train.sh DATA1 RUNS/default                                        16 epochs, lr 2e-3   (66 min)
 #   2. train.sh DATA1 RUNS/default2 --init RUNS/default --epochs 8 --lr 6e-4 --seed 8   (14 min)
 #   3. train.sh DATA2 RUNS/default3 --init RUNS/default2 --epochs 48 --max-minutes 110 --lr 1e-3 --seed 11  (85 min)
@@ -11,7 +11,7 @@
 # Next round, with hard negatives mined from the previous model (DATA2 now also holds the 1.3x-atmosphere sets):
 #   python mine_negatives.py DATA2/train_val.csv RUNS/default4 DATA2/train_val_mined.csv --every 2   (13 min)
 #   5. train.sh DATA2 RUNS/default6 --manifest DATA2/train_val_mined.csv --init RUNS/default4 --epochs 68
-#      --max-minutes 130 --lr 8e-4 --neg-ratio 1.5 --seed 13
+#      --max-minutes 130 --lr 8e-4 --neg-ratio 1.5 --seed 13   (109 min); threshold 0.75 from pick_threshold.py
 set -euo pipefail
 DATA=${1:-/work/mm-data}
 OUT=${2:-/work/mm-runs/default}

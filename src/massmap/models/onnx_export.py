@@ -14,11 +14,10 @@ import torch
 from massmap.atomic import atomic_path
 from massmap.errors import IncompatibleModelError
 from massmap.log import get_logger
-from massmap.models.store import WEIGHTS_FILE, LoadedModel, load_model
+from massmap.models.store import ONNX_FILE, WEIGHTS_FILE, LoadedModel, load_model
 
 log = get_logger(__name__)
 
-ONNX_FILE = "model.onnx"
 OPSET = 17
 INPUT_NAME = "channels"
 OUTPUT_NAME = "logits"

@@ -20,6 +20,8 @@ from massmap.models.factory import create_network
 
 WEIGHTS_FILE = "model.safetensors"
 CARD_FILE = "card.json"
+# The ONNX export of the weights (massmap.models.onnx_export): derived, so it goes when the weights change.
+ONNX_FILE = "model.onnx"
 DEFAULT_MODEL = "default"
 
 
@@ -61,7 +63,10 @@ def pick_device(device: str | None = None) -> torch.device:
 
 
 def save_model(net: torch.nn.Module, card: ModelCard, folder: str | os.PathLike, half: bool = False) -> Path:
-    """Write weights (float16 when `half`) and card into `folder`, atomically (a temp folder renamed into place)."""
+    """Write weights (float16 when `half`) and card into `folder`, atomically (a temp folder renamed into place).
+
+    Anything else in an existing folder (training log, checkpoints, figures) is kept; its ONNX export is not.
+    """
     folder = Path(folder)
     check_writable(folder)
     state = {k: v.detach().to("cpu").contiguous() for k, v in net.state_dict().items()}
@@ -80,6 +85,10 @@ def save_model(net: torch.nn.Module, card: ModelCard, folder: str | os.PathLike,
             shutil.rmtree(old, ignore_errors=True)
             os.replace(folder, old)
             os.replace(tmp, folder)
+            # Kept files move only after the swap: a failure leaves them in the .old folder, never in the temp one.
+            for entry in old.iterdir():
+                if entry.name not in (WEIGHTS_FILE, CARD_FILE, ONNX_FILE):
+                    os.replace(entry, folder / entry.name)
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(tmp, folder)
