@@ -71,3 +71,17 @@ def test_pixel_units_without_crs():
     gs = gpd.GeoSeries([box(0, 0, 10, 5)])
     assert geodesic_area_m2(gs)[0] == 50
     assert geodesic_area_m2(gs, pixel_size_m=20.0)[0] == 50 * 400
+
+
+def test_mean_pixel_size_is_the_ground_spacing_slopes_are_measured_over():
+    utm = Grid(10, 10, Affine(20.0, 0, 400_000.0, 0, -20.0, 5_100_000.0), crs=__import__("pyproj").CRS("EPSG:32632"))
+    assert utm.mean_pixel_size_m() == 20.0
+    assert Grid(10, 10, Affine.identity(), crs=None, pixel_size_m=30.0).mean_pixel_size_m() == 30.0
+    # 0.001 deg pixels at 46.125 N: 77.3 m east-west (N cos(lat)), 111.1 m north-south (M), on WGS84.
+    geo = Grid(150, 20, Affine(0.001, 0, 7.0, 0, -0.001, 46.2), crs=__import__("pyproj").CRS("EPSG:4326"))
+    lat = math.radians(46.2 - 0.075)
+    e2 = F * (2 - F)
+    w = math.sqrt(1 - e2 * math.sin(lat) ** 2)
+    dx = A_M / w * math.cos(lat) * math.radians(0.001)
+    dy = A_M * (1 - e2) / w**3 * math.radians(0.001)
+    assert geo.mean_pixel_size_m() == pytest.approx((dx + dy) / 2, rel=1e-4)

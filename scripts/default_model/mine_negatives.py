@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from massmap.data.mining import false_alarm_pixels, write_mined_traps
-from massmap.io.labels import rasterize_polygons, read_polygons
+from massmap.io.labels import label_mask
 from massmap.io.manifest import ManifestRow, read_manifest, write_manifest
 from massmap.models.store import LoadedModel, load_model
 from massmap.predict import predict_scene
@@ -29,8 +29,7 @@ from massmap.predict import predict_scene
 def mine(row: ManifestRow, model: LoadedModel, threshold: float) -> tuple[Path | None, int]:
     """The scene's mined traps raster (None when the model raises no false alarm there) and its pixel count."""
     result = predict_scene(row.phase, model=model, return_probability=True, progress=False)
-    labels = (rasterize_polygons(read_polygons(row.labels, result.grid), result.grid) if row.labels
-              else np.zeros(result.grid.shape, dtype=np.uint8))
+    labels = label_mask(row.labels, result.grid) if row.labels else np.zeros(result.grid.shape, dtype=np.uint8)
     mined = false_alarm_pixels(result.probability, labels, threshold)
     n = int(mined.sum())
     if n == 0:

@@ -92,6 +92,10 @@ class Grid:
         _, _, dy = _GEOD.inv(lon, lat, lon, lat + t.e)
         return (abs(dx), abs(dy))
 
+    def mean_pixel_size_m(self) -> float:
+        """Mean of the x and y ground pixel sizes in m: the spacing terrain slopes are measured over."""
+        return float(np.mean(self.pixel_size_xy_m()))
+
     def bounds(self) -> tuple[float, float, float, float]:
         """(left, bottom, right, top) in grid CRS units."""
         from rasterio.transform import array_bounds

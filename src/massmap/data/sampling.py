@@ -200,8 +200,8 @@ class SceneCatalog:
         return PatchWindow(scene, row, col, NEGATIVE)
 
     def _trap_window(self, candidates: np.ndarray, rng: np.random.Generator) -> PatchWindow:
-        """A hard negative in a scene with motion: centred on a trap pixel with the positives' jitter, missing
-        every labelled box (the unjittered window, which misses them all, after NEGATIVE_TRIES failures)."""
+        """A hard negative centred on a trap pixel with the positives' jitter, missing every labelled box of its
+        scene (the unjittered window, which misses them all, after NEGATIVE_TRIES failures)."""
         scene = self._pick_scene(candidates, rng)
         pixels = self.trap_px[scene]
         r, c = pixels[int(rng.integers(len(pixels)))] + 0.5
@@ -343,7 +343,7 @@ def read_patch(reader: SceneReader, entry: SceneEntry, window: PatchWindow, patc
         if sw.dem_m is None or sw.look_enu is None:
             raise BadInputError(f"{entry.row.phase}: the los channel needs a DEM and the LOS geometry; add them in "
                                 "the manifest's dem and los columns")
-        pixel_size_m = float(np.mean(grid.pixel_size_xy_m()))
+        pixel_size_m = grid.mean_pixel_size_m()
         los = _pad(downslope_los_sensitivity(sw.dem_m, pixel_size_m, sw.look_enu), patch_size, np.nan)
     return PatchArrays(
         phase_rad=_pad(sw.phase_rad, patch_size, np.nan),

@@ -176,7 +176,7 @@ def _blend_scene(
     grid, card = reader.grid, loaded.card
     rows0, cols0 = layout.row_starts, layout.col_starts
     n_rows, n_cols = len(rows0), len(cols0)
-    pixel_size_m = float(np.mean(grid.pixel_size_xy_m())) if reader.has_dem else None
+    pixel_size_m = grid.mean_pixel_size_m() if reader.has_dem else None
     expected = [0] * n_rows
     added = [0] * n_rows
     state = {"rows_listed": 0, "next_flush": 0, "tiles_run": 0, "any_valid": False}

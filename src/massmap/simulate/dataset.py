@@ -59,7 +59,7 @@ def write_scene(scene: SimulatedScene, out_dir: str | os.PathLike, name: str, qu
     else:
         del paths["los"]
     if scene.atmosphere_rad is not None and scene.true_coherence is not None:
-        pixel_size_m = float(np.mean(scene.grid.pixel_size_xy_m()))
+        pixel_size_m = scene.grid.mean_pixel_size_m()
         write_geotiff(paths["traps"], trap_marks(scene.deformation_rad, scene.atmosphere_rad, scene.layover_shadow,
                                                  scene.true_coherence, pixel_size_m), scene.grid)
     else:
