@@ -25,6 +25,10 @@ def false_alarm_pixels(probability: np.ndarray, labelled: np.ndarray, threshold:
     return (np.nan_to_num(probability, nan=0.0) >= threshold) & ~near_label
 
 
-def write_mined_traps(path: str | Path, false_alarms: np.ndarray, grid: Grid) -> Path:
-    """Write the false alarms as a traps raster (code TRAP_MODEL_FALSE_POSITIVE, else 0) on the scene's grid."""
-    return write_geotiff(path, np.where(false_alarms, TRAP_MODEL_FALSE_POSITIVE, 0).astype(np.uint8), grid)
+def write_mined_traps(path: str | Path, false_alarms: np.ndarray, grid: Grid, traps: np.ndarray | None = None
+                      ) -> Path:
+    """Write the false alarms as code TRAP_MODEL_FALSE_POSITIVE over the scene's own trap codes (`traps`, e.g. the
+    simulator's atmosphere and layover marks, else none) on the scene's grid."""
+    base = np.zeros(grid.shape, dtype=np.uint8) if traps is None else traps.astype(np.uint8)
+    # A false alarm on a simulator trap is marked as the model's: that is the mistake to learn from.
+    return write_geotiff(path, np.where(false_alarms, TRAP_MODEL_FALSE_POSITIVE, base).astype(np.uint8), grid)

@@ -24,7 +24,7 @@ from massmap.grid import Grid
 from massmap.io.labels import is_raster_path, rasterize_polygons, read_mask, read_polygons
 from massmap.io.manifest import ManifestRow
 from massmap.io.scene import SceneReader, open_scene
-from massmap.io.traps import read_trap_pixels
+from massmap.io.traps import TRAP_MODEL_FALSE_POSITIVE, read_trap_pixels
 from massmap.log import get_logger
 from massmap.terrain import downslope_los_sensitivity
 
@@ -44,6 +44,9 @@ NEGATIVE_TRIES = 20
 # Share of hard negatives centred on trap pixels when a split also has whole scenes marked as hard negatives:
 # half each, so neither the rare marked scenes nor the many trap pixels crowd the other out.
 TRAP_SHARE = 0.5
+# Share of a scene's trap-centred hard negatives put on an earlier model's false alarms (code 4) when it has any:
+# they are a few dozen pixels against thousands of simulator marks, and would be drawn almost never otherwise.
+MINED_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,8 @@ class SceneEntry:
 
     `boxes_px` holds (row0, col0, row1, col1) of each kept polygon's bounding box in pixels; `excluded` are the
     polygons a `where` filter left out (their pixels are ignored, not called background); `trap_px` holds
-    (row, col) of up to a few thousand pixels the scene's traps raster marks.
+    (row, col) of up to a few thousand pixels the scene's traps raster marks, `mined_px` those of them marked
+    as an earlier model's false alarms.
     """
 
     row: ManifestRow
@@ -61,6 +65,7 @@ class SceneEntry:
     excluded: gpd.GeoSeries | None
     boxes_px: np.ndarray
     trap_px: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
+    mined_px: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
 
     @property
     def name(self) -> str:
@@ -101,7 +106,8 @@ class PatchArrays:
 class SceneCatalog:
     """The scenes of one split with every kept object, for drawing patch windows by kind.
 
-    `trap_px` holds, per scene, the trap pixels whose centred patch misses every labelled box.
+    `trap_px` holds, per scene, the trap pixels whose centred patch misses every labelled box; `mined_px` the
+    same for the pixels marked as an earlier model's false alarms.
     """
 
     scenes: list[SceneEntry]
@@ -109,21 +115,22 @@ class SceneCatalog:
     object_scene: np.ndarray = field(init=False)
     object_boxes: np.ndarray = field(init=False)
     trap_px: list[np.ndarray] = field(init=False)
+    mined_px: list[np.ndarray] = field(init=False)
 
     def __post_init__(self) -> None:
         self.object_scene = np.concatenate(
             [np.full(len(s.boxes_px), i, dtype=np.int64) for i, s in enumerate(self.scenes)] or [np.zeros(0, np.int64)]
         )
         self.object_boxes = np.concatenate([s.boxes_px for s in self.scenes] or [np.zeros((0, 4))]).reshape(-1, 4)
-        self.trap_px = [self._clear_traps(i) for i in range(len(self.scenes))]
+        self.trap_px = [self._clear_traps(i, s.trap_px) for i, s in enumerate(self.scenes)]
+        self.mined_px = [self._clear_traps(i, s.mined_px) for i, s in enumerate(self.scenes)]
 
-    def _clear_traps(self, scene: int) -> np.ndarray:
+    def _clear_traps(self, scene: int, pixels: np.ndarray) -> np.ndarray:
         """The scene's trap pixels whose centred patch misses every labelled box."""
-        entry = self.scenes[scene]
-        if entry.trap_px.size == 0:
+        if pixels.size == 0:
             return np.zeros((0, 2), dtype=np.int64)
-        rows, cols = self._windows_at(scene, entry.trap_px[:, 0] + 0.5, entry.trap_px[:, 1] + 0.5)
-        return entry.trap_px[~_windows_hit(entry.boxes_px, rows, cols, self.patch_size)]
+        rows, cols = self._windows_at(scene, pixels[:, 0] + 0.5, pixels[:, 1] + 0.5)
+        return pixels[~_windows_hit(self.scenes[scene].boxes_px, rows, cols, self.patch_size)]
 
     @property
     def n_objects(self) -> int:
@@ -204,6 +211,8 @@ class SceneCatalog:
         scene (the unjittered window, which misses them all, after NEGATIVE_TRIES failures)."""
         scene = self._pick_scene(candidates, rng)
         pixels = self.trap_px[scene]
+        if len(self.mined_px[scene]) and rng.random() < MINED_SHARE:
+            pixels = self.mined_px[scene]
         r, c = pixels[int(rng.integers(len(pixels)))] + 0.5
         jitter = JITTER_FRACTION * self.patch_size
         boxes = self.scenes[scene].boxes_px
@@ -284,7 +293,8 @@ def scene_entry(row: ManifestRow, where: str | None = None, pixel_size_m: float 
     labels = labels[~labels.is_empty].reset_index(drop=True)
     entry = SceneEntry(row=row, grid=grid, labels=labels, excluded=excluded, boxes_px=_boxes_px(labels, grid))
     if traps and row.traps is not None:
-        entry = replace(entry, trap_px=read_trap_pixels(row.traps, grid))
+        entry = replace(entry, trap_px=read_trap_pixels(row.traps, grid),
+                        mined_px=read_trap_pixels(row.traps, grid, code=TRAP_MODEL_FALSE_POSITIVE))
     return entry
 
 
