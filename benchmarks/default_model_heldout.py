@@ -5,7 +5,8 @@ Usage: python benchmarks/default_model_heldout.py HELDOUT.csv NEGATIVE.csv [--mo
 and 1.6x atmosphere; the negative set has no motion and 2x atmosphere).
 Scores coherent label polygons (`coherent = 1`), pooled over scenes: pixel IoU/Dice, object precision/recall/F1 at
 IoU 0.4 and the curve over IoU thresholds 0.1-0.9, for all objects and for objects of at least 5,600 m2;
-and, per set (the folder each scene lies in, e.g. fractal terrain vs the unseen DEM), pixel IoU and object F1.
+per set (the folder each scene lies in, e.g. fractal terrain vs the unseen DEM), pixel IoU and object F1; and
+the recall of coherent patterns by kind, size and peak deformation phase (in fringes), to show which ones it misses.
 """
 
 from __future__ import annotations
@@ -18,16 +19,21 @@ from pathlib import Path
 
 import numpy as np
 
-from massmap.constants import MIN_MAPPED_AREA_M2
+from massmap.constants import FRINGE_LOS_M, MIN_MAPPED_AREA_M2
 from massmap.evaluate.api import evaluate
 from massmap.evaluate.matching import object_scores
 from massmap.evaluate.pixel import metrics_from_counts
+from massmap.io.labels import read_polygons
 from massmap.io.manifest import read_manifest
 from massmap.models.store import load_model
 from massmap.predict import predict_scene
 
 from machine import machine_line  # benchmarks/machine.py, beside this script
 
+# Peak line-of-sight motion of a pattern in fringes (lambda/2 each): below one fringe an expert sees a faint
+# blob, above ten the fringes crowd towards decorrelation.
+FRINGE_EDGES = (1.0, 3.0, 10.0)
+AREA_EDGES_M2 = (2.0e4, 1.0e5, 5.0e5)
 SELECTIONS = {"all": "coherent = 1", f">= {MIN_MAPPED_AREA_M2:.0f} m2": f"coherent = 1 AND area_m2 >= {MIN_MAPPED_AREA_M2}"}
 
 
@@ -44,6 +50,35 @@ def pooled(results: list[dict]) -> dict:
     return {"pixel": metrics_from_counts(tp, fp, fn), "object": obj, "curve": curve}
 
 
+def _bin_names(edges: tuple[float, ...], unit: str) -> list[str]:
+    names = [f"<{edges[0]:g}"] + [f"{lo:g}-{hi:g}" for lo, hi in zip(edges[:-1], edges[1:])] + [f">={edges[-1]:g}"]
+    return [f"{n} {unit}" for n in names]
+
+
+def pattern_rows(result: dict, labels_path: Path, where: str) -> list[dict]:
+    """Each scored true pattern with its label attributes (kind, peak fringes, area) and whether it was found."""
+    labels = read_polygons(labels_path, where=where)
+    return [{"kind": labels["kind"].iloc[t["id"]], "fringes": float(labels["max_los_mm"].iloc[t["id"]]) / (FRINGE_LOS_M * 1000.0),
+             "area_m2": t["area_m2"], "matched": t["matched"], "best_iou": t["best_iou"]}
+            for t in result["truth_objects"]]
+
+
+def recall_by(patterns: list[dict]) -> dict:
+    """Recall at IoU 0.4 and mean best IoU of the true patterns, by kind, area class and peak fringes."""
+    groups: dict[str, dict[str, list[dict]]] = {"kind": {}, "area": {}, "fringes": {}}
+    area_names, fringe_names = _bin_names(AREA_EDGES_M2, "m2"), _bin_names(FRINGE_EDGES, "fringes")
+    for p in patterns:
+        groups["kind"].setdefault(p["kind"], []).append(p)
+        groups["area"].setdefault(area_names[int(np.searchsorted(AREA_EDGES_M2, p["area_m2"], "right"))], []).append(p)
+        groups["fringes"].setdefault(fringe_names[int(np.searchsorted(FRINGE_EDGES, p["fringes"], "right"))],
+                                     []).append(p)
+    order = {"kind": sorted(groups["kind"]), "area": area_names, "fringes": fringe_names}
+    return {by: {name: {"n": len(ps), "recall": float(np.mean([p["matched"] for p in ps])),
+                        "mean_best_iou": float(np.mean([p["best_iou"] for p in ps]))}
+                 for name in order[by] if (ps := groups[by].get(name))}
+            for by in groups}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("heldout")
@@ -57,6 +92,7 @@ def main() -> None:
     start = time.perf_counter()
     per_selection: dict[str, list[dict]] = {k: [] for k in SELECTIONS}
     per_set: dict[str, list[dict]] = {}
+    patterns: list[dict] = []
     fp_polygons, negative_km2 = 0, 0.0
     with tempfile.TemporaryDirectory() as tmp:
         for i, row in enumerate(read_manifest(args.heldout)):
@@ -65,6 +101,7 @@ def main() -> None:
             for name, where in SELECTIONS.items():
                 per_selection[name].append(evaluate(out, row.labels, row.phase, where=where))
             per_set.setdefault(row.phase.parent.name, []).append(per_selection["all"][-1])
+            patterns += pattern_rows(per_selection["all"][-1], row.labels, SELECTIONS["all"])
         for i, row in enumerate(read_manifest(args.negative)):
             result = predict_scene(row.phase, Path(tmp) / f"neg_{i}.gpkg", model=model, backend=args.backend,
                                    threshold=args.threshold, progress=False)
@@ -73,6 +110,7 @@ def main() -> None:
     seconds = time.perf_counter() - start
     summary = {name: pooled(rs) for name, rs in per_selection.items()}
     summary["by_set"] = {name: pooled(rs) for name, rs in per_set.items()}
+    summary["recall_by"] = recall_by(patterns)
     summary["negative"] = {"scenes": len(read_manifest(args.negative)), "area_km2": negative_km2,
                            "false_positive_polygons": fp_polygons,
                            "false_positives_per_100_km2": 100.0 * fp_polygons / negative_km2}
@@ -89,6 +127,9 @@ def main() -> None:
     for name, s in summary["by_set"].items():
         print(f"{name}: pixel IoU {s['pixel']['iou']:.3f}, object F1 {s['object']['f1']:.3f} "
               f"({s['object']['n_truth']} patterns)")
+    for by, groups in summary["recall_by"].items():
+        print(f"recall by {by}:", ", ".join(f"{name} {g['recall']:.2f} (n={g['n']}, best IoU {g['mean_best_iou']:.2f})"
+                                            for name, g in groups.items()))
     n = summary["negative"]
     print(f"negative set: {n['false_positive_polygons']} polygons on {n['area_km2']:.0f} km2 = "
           f"{n['false_positives_per_100_km2']:.2f} per 100 km2")

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import rasterio
 
 from massmap.data.mining import false_alarm_pixels, write_mined_traps
-from massmap.io.traps import TRAP_MODEL_FALSE_POSITIVE, read_trap_pixels
+from massmap.errors import BadInputError
+from massmap.io.traps import (TRAP_ATMOSPHERE, TRAP_LAYOVER_SHADOW, TRAP_MODEL_FALSE_POSITIVE, read_trap_codes,
+                              read_trap_pixels)
 from tests.evaluate.factories import utm_grid
 
 
@@ -42,3 +45,27 @@ def test_mined_traps_raster_marks_the_false_alarms_for_the_sampler(tmp_path):
     assert set(np.unique(codes).tolist()) == {0, TRAP_MODEL_FALSE_POSITIVE}
     assert read_trap_pixels(path, grid).tolist() == np.argwhere(codes).tolist()
     assert len(read_trap_pixels(path, grid)) == 8
+
+
+def test_mined_traps_keep_the_scenes_own_trap_codes(tmp_path):
+    p, labelled = _scene()
+    grid = utm_grid(32, 32)
+    own = np.zeros((32, 32), dtype=np.uint8)
+    own[0:2, 0:3] = TRAP_ATMOSPHERE
+    own[26, 24:28] = TRAP_LAYOVER_SHADOW  # overlaps the false alarm at columns 25-27
+    path = write_mined_traps(tmp_path / "s_mined.tif", false_alarm_pixels(p, labelled, 0.5), grid, own)
+    codes = read_trap_codes(path, grid)
+    assert (codes == TRAP_ATMOSPHERE).sum() == 6
+    # The false alarm wins where it lies on a simulator mark; the mark's pixel beside it stays.
+    assert np.argwhere(codes == TRAP_LAYOVER_SHADOW).tolist() == [[26, 24]]
+    assert (codes == TRAP_MODEL_FALSE_POSITIVE).sum() == 8
+    assert read_trap_pixels(path, grid, code=TRAP_MODEL_FALSE_POSITIVE).tolist() == \
+        np.argwhere(codes == TRAP_MODEL_FALSE_POSITIVE).tolist()
+    assert len(read_trap_pixels(path, grid)) == 6 + 1 + 8
+
+
+def test_a_traps_raster_off_the_grid_is_refused_in_one_line(tmp_path):
+    path = write_mined_traps(tmp_path / "s_mined.tif", np.zeros((32, 32), bool), utm_grid(32, 32))
+    with pytest.raises(BadInputError, match=r"s_mined\.tif: traps raster is 32 x 32 uint8; it must be integer codes "
+                                            r"on the phase grid \(16 x 16\)"):
+        read_trap_codes(path, utm_grid(16, 16))

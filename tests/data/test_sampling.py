@@ -241,6 +241,23 @@ def test_a_marked_scene_with_mined_pixels_centres_its_hard_negatives_there(tmp_p
     assert 80 <= near + from_moving_scene <= 120
 
 
+def test_half_the_trap_windows_of_a_scene_go_to_its_mined_false_alarms(tmp_path):
+    rows = _trap_set(tmp_path)[:1]  # no marked scene: every hard negative is trap-centred
+    with open_scene(rows[0].phase) as scene:
+        grid = scene.grid
+    traps = np.zeros((160, 160), dtype=np.uint8)
+    traps[100:140, 0:40] = 1  # 1,600 simulator marks at the bottom left
+    traps[150, 150] = TRAP_MODEL_FALSE_POSITIVE  # one false alarm of an earlier model at the bottom right
+    rows[0] = replace(rows[0], traps=write_geotiff(tmp_path / "m_mined.tif", traps, grid))
+    catalog = build_catalog(rows, patch_size=64)
+    assert catalog.mined_px[0].tolist() == [[150, 150]] and len(catalog.trap_px[0]) == 1601
+    dataset = PatchDataset(catalog, CHANNELS, seed=0)
+    windows = [dataset.patch((0, i, HARD_NEGATIVE))[0] for i in range(200)]
+    at_mined = sum(w.col_off >= 80 for w in windows)
+    # Drawn by pixel alone, the false alarm would get 1 window in 1,601.
+    assert 80 <= at_mined <= 120
+
+
 def test_no_hard_negatives_leaves_traps_unread(tmp_path):
     rows = _trap_set(tmp_path)[:1]
     assert build_catalog(rows, patch_size=64).has_hard_negatives

@@ -2,7 +2,8 @@
 
 A traps raster is uint8 on the phase grid: 0 none, 1 strong atmosphere, 2 layover or shadow, 3 decorrelation,
 4 a false alarm of an earlier model (hard-negative mining). The simulator writes codes 1-3 per scene
-(NAME_traps.tif); the patch sampler centres hard-negative patches on any marked pixel.
+(NAME_traps.tif), hard-negative mining adds code 4 over them (NAME_mined.tif); the patch sampler centres
+hard-negative patches on any marked pixel, on code 4 for half of a scene's draws when it has any.
 """
 
 from __future__ import annotations
