@@ -40,6 +40,7 @@ def main() -> None:
         "heldout_object_curve_all": heldout["all"]["curve"],
         "heldout_by_set": {k: {"pixel": v["pixel"], "object": v["object"]}
                            for k, v in heldout.get("by_set", {}).items()},
+        "heldout_recall_by": heldout.get("recall_by", {}),
         "negative_set": heldout["negative"],
         "heldout_set": "simulated, seeds 9001-9002 (never trained on), SRTM N42E012 (unseen DEM), headings offset "
                        "by 6 degrees, 1.6x atmosphere; negative set: 30 motion-free scenes with 2x atmosphere",
