@@ -69,3 +69,11 @@ def test_a_traps_raster_off_the_grid_is_refused_in_one_line(tmp_path):
     with pytest.raises(BadInputError, match=r"s_mined\.tif: traps raster is 32 x 32 uint8; it must be integer codes "
                                             r"on the phase grid \(16 x 16\)"):
         read_trap_codes(path, utm_grid(16, 16))
+
+
+def test_an_unreadable_traps_raster_is_refused_in_one_line(tmp_path):
+    path = tmp_path / "s_traps.tif"
+    path.write_text("not a raster")
+    for read in (read_trap_codes, read_trap_pixels):
+        with pytest.raises(BadInputError, match=r"s_traps\.tif: not a readable traps raster \(.*\)$"):
+            read(path, utm_grid(16, 16))

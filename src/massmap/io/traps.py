@@ -8,6 +8,8 @@ hard-negative patches on any marked pixel, on code 4 for half of a scene's draws
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -40,39 +42,38 @@ def read_trap_pixels(path: str | Path, grid: Grid, max_pixels: int = MAX_TRAP_PI
     The raster is read in row blocks; when more pixels are marked, a uniform random subsample (fixed by `seed`)
     is kept: each marked pixel draws a random key and the smallest keys win, block by block.
     """
-    path = Path(path)
     rng = np.random.default_rng(seed)
     kept = np.zeros(0, dtype=np.int64)
     keys = np.zeros(0)
-    try:
-        with rasterio.open(path) as ds:
-            _check_traps_raster(ds, path, grid)
-            for r0 in range(0, ds.height, SCAN_ROWS):
-                block = ds.read(1, window=Window(0, r0, ds.width, min(SCAN_ROWS, ds.height - r0)))
-                flat = np.flatnonzero(block if code is None else block == code) + r0 * ds.width
-                kept, keys = _smallest_keys(np.concatenate([kept, flat]),
-                                            np.concatenate([keys, rng.random(flat.size)]), max_pixels)
-    except (RasterioIOError, RasterioError) as exc:
-        raise BadInputError(f"{path}: not a readable traps raster ({str(exc).strip().splitlines()[0]})") from None
+    with _open_traps(path, grid) as ds:
+        for r0 in range(0, ds.height, SCAN_ROWS):
+            block = ds.read(1, window=Window(0, r0, ds.width, min(SCAN_ROWS, ds.height - r0)))
+            flat = np.flatnonzero(block if code is None else block == code) + r0 * ds.width
+            kept, keys = _smallest_keys(np.concatenate([kept, flat]),
+                                        np.concatenate([keys, rng.random(flat.size)]), max_pixels)
     kept = np.sort(kept)
     return np.stack([kept // grid.width, kept % grid.width], axis=1).astype(np.int64)
 
 
 def read_trap_codes(path: str | Path, grid: Grid) -> np.ndarray:
     """The whole traps raster on `grid` as uint8 codes (for merging new marks into it; scenes are small)."""
+    with _open_traps(path, grid) as ds:
+        return ds.read(1).astype(np.uint8)
+
+
+@contextlib.contextmanager
+def _open_traps(path: str | Path, grid: Grid) -> Iterator[rasterio.DatasetReader]:
+    """A traps raster open for reading, checked to hold integer codes on `grid`; rasterio's errors (on opening
+    or reading) become one-line BadInputErrors naming the file."""
     path = Path(path)
     try:
         with rasterio.open(path) as ds:
-            _check_traps_raster(ds, path, grid)
-            return ds.read(1).astype(np.uint8)
+            if (ds.height, ds.width) != grid.shape or not np.issubdtype(np.dtype(ds.dtypes[0]), np.integer):
+                raise BadInputError(f"{path}: traps raster is {ds.height} x {ds.width} {ds.dtypes[0]}; it must be "
+                                    f"integer codes on the phase grid ({grid.height} x {grid.width})")
+            yield ds
     except (RasterioIOError, RasterioError) as exc:
         raise BadInputError(f"{path}: not a readable traps raster ({str(exc).strip().splitlines()[0]})") from None
-
-
-def _check_traps_raster(ds: rasterio.DatasetReader, path: Path, grid: Grid) -> None:
-    if (ds.height, ds.width) != grid.shape or not np.issubdtype(np.dtype(ds.dtypes[0]), np.integer):
-        raise BadInputError(f"{path}: traps raster is {ds.height} x {ds.width} {ds.dtypes[0]}; it must be "
-                            f"integer codes on the phase grid ({grid.height} x {grid.width})")
 
 
 def _smallest_keys(items: np.ndarray, keys: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
