@@ -1,6 +1,7 @@
 """Held-out accuracy of a model on simulated scenes it never saw, and false positives on motion-free scenes.
 
-Usage: python benchmarks/default_model_heldout.py HELDOUT.csv NEGATIVE.csv [--model default] [--tta] [--out results.json]
+Usage: python benchmarks/default_model_heldout.py HELDOUT.csv NEGATIVE.csv [--model default] [--tta] [--tile-px N]
+       [--out results.json]
 (the sets come from scripts/default_model/make_data.py: other seeds, another DEM, a heading offset of 6 degrees
 and 1.6x atmosphere; the negative set has no motion and 2x atmosphere).
 Scores coherent label polygons (`coherent = 1`), pooled over scenes: pixel IoU/Dice, object precision/recall/F1 at
@@ -87,6 +88,7 @@ def main() -> None:
     ap.add_argument("--backend", default="auto")
     ap.add_argument("--threshold", type=float, default=None, help="probability threshold (default: the card's)")
     ap.add_argument("--tta", action="store_true", help="average the eight flips and rotations of every tile")
+    ap.add_argument("--tile-px", type=int, default=None, help="prediction tile size (default: the card's)")
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
     model = load_model(args.model)
@@ -99,14 +101,14 @@ def main() -> None:
         for i, row in enumerate(read_manifest(args.heldout)):
             out = Path(tmp) / f"pred_{i}.gpkg"
             predict_scene(row.phase, out, model=model, backend=args.backend, threshold=args.threshold, tta=args.tta,
-                          progress=False)
+                          tile_px=args.tile_px, progress=False)
             for name, where in SELECTIONS.items():
                 per_selection[name].append(evaluate(out, row.labels, row.phase, where=where))
             per_set.setdefault(row.phase.parent.name, []).append(per_selection["all"][-1])
             patterns += pattern_rows(per_selection["all"][-1], row.labels, SELECTIONS["all"])
         for i, row in enumerate(read_manifest(args.negative)):
             result = predict_scene(row.phase, Path(tmp) / f"neg_{i}.gpkg", model=model, backend=args.backend,
-                                   threshold=args.threshold, tta=args.tta, progress=False)
+                                   threshold=args.threshold, tta=args.tta, tile_px=args.tile_px, progress=False)
             fp_polygons += len(result.polygons)
             negative_km2 += result.grid.area_km2()
     seconds = time.perf_counter() - start
@@ -116,9 +118,11 @@ def main() -> None:
     summary["negative"] = {"scenes": len(read_manifest(args.negative)), "area_km2": negative_km2,
                            "false_positive_polygons": fp_polygons,
                            "false_positives_per_100_km2": 100.0 * fp_polygons / negative_km2}
-    summary["model"] = {"path": str(model.path), "threshold": args.threshold or model.card.threshold, "tta": args.tta}
+    summary["model"] = {"path": str(model.path), "threshold": args.threshold or model.card.threshold, "tta": args.tta,
+                        "tile_px": args.tile_px or model.card.prediction_tile_px}
     print(machine_line())
-    print(f"{len(per_selection['all'])} held-out scenes, {summary['negative']['scenes']} negative scenes, {seconds:.0f} s")
+    print(f"{len(per_selection['all'])} held-out scenes, {summary['negative']['scenes']} negative scenes, {seconds:.0f} s "
+          f"(threshold {summary['model']['threshold']:.2f}, tiles of {summary['model']['tile_px']} px)")
     print(f"{'objects':>14} {'pixel IoU':>9} {'Dice':>6} {'obj P':>6} {'obj R':>6} {'obj F1':>6} {'n_truth':>7} {'n_pred':>6}")
     for name in SELECTIONS:
         s = summary[name]

@@ -89,7 +89,7 @@ def measure_ceiling(model_dir: Path, backend: str, batch_size: int, threads: int
 
     loaded = load_model(model_dir, "cpu")
     runner = make_runner(loaded, backend, threads)
-    tile = loaded.card.patch_size
+    tile = loaded.card.prediction_tile_px
     rng = np.random.default_rng(TILE_SEED)
     x = rng.uniform(-1, 1, (batch_size, loaded.card.in_channels, tile, tile)).astype(np.float32)
     runner(x)
@@ -174,7 +174,7 @@ def main() -> None:
 
     print(f"massmap predict benchmark - {cpu_name()}, {threads} threads of {os.cpu_count()} cores, "
           f"torch {torch.__version__}, scene source: {origin}, model: {card.arch}/{card.encoder} random weights, "
-          f"tile {card.patch_size} px, overlap 0.25, batch {args.batch_size}")
+          f"tile {card.prediction_tile_px} px, overlap 0.25, batch {args.batch_size}")
     head = (f"{'backend':8} {'scene':>11} {'tiles':>5} {'ceiling Mpx/s':>13} {'e2e Mpx/s':>10} {'ratio':>6} {'net share':>9} "
             f"{'total s':>8} {'net s':>7} {'read s':>7} {'blend s':>7} {'vector s':>8} {'write s':>7} "
             f"{'polys':>6} {'peak MB':>8}")

@@ -1,10 +1,12 @@
 """Training throughput of the default model (U-Net++ / ResNet-18) on this machine, in patches per second.
 
-Two figures per patch size: the optimisation step alone (forward, loss, backward, AdamW on random batches) and
-the data pipeline alone (windowed reads from a scene, augmentation, channel encoding, in one process).
-A few warm-up steps run first; then the timed ones.
+Per patch size: the optimisation step alone (forward, loss, backward, AdamW on random batches) in each precision,
+and the data pipeline alone (windowed reads from a scene, augmentation, channel encoding, in one process).
+A few warm-up steps run first; then the timed ones. bf16 autocast is fast only where the CPU runs bfloat16
+natively (AVX512-BF16/AMX); elsewhere it is emulated: measure before choosing `--precision`.
 
     .venv/bin/python benchmarks/train_speed.py [--sizes 128 256] [--batch-size 8] [--steps 5] [--warmup 2]
+        [--precisions 32-true bf16-mixed]
 """
 
 from __future__ import annotations
@@ -26,10 +28,12 @@ from massmap.io.manifest import ManifestRow
 from massmap.models.channels import channels_for
 from massmap.models.factory import DEFAULT_ARCH, DEFAULT_ENCODER, create_network
 from massmap.train.losses import make_loss
+from massmap.train.run import cpu_has_native_bf16
 
 
-def step_throughput(patch_size: int, batch_size: int, steps: int, warmup: int) -> tuple[float, float]:
-    """Patches per second and seconds per step of the default model's training step."""
+def step_throughput(patch_size: int, batch_size: int, steps: int, warmup: int, precision: str = "32-true"
+                    ) -> tuple[float, float]:
+    """Patches per second and seconds per step of the default model's training step (CPU, fp32 or bf16 autocast)."""
     channels = channels_for("sincos", coherence=True)
     net = create_network(DEFAULT_ARCH, DEFAULT_ENCODER, len(channels)).to(memory_format=torch.channels_last).train()
     loss_fn = make_loss("bce-dice")
@@ -42,7 +46,9 @@ def step_throughput(patch_size: int, batch_size: int, steps: int, warmup: int) -
     for i in range(warmup + steps):
         t0 = time.perf_counter()
         optimizer.zero_grad(set_to_none=True)
-        loss = loss_fn(net(x), y)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision.startswith("bf16")):
+            logits = net(x)
+        loss = loss_fn(logits.float(), y)
         loss.backward()
         optimizer.step()
         if i >= warmup:
@@ -83,6 +89,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--precisions", nargs="+", default=["32-true", "bf16-mixed"], choices=["32-true", "bf16-mixed"])
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
@@ -90,12 +97,14 @@ def main() -> None:
           f"load average {load:.1f} at start (above the core count, other work shares the cores)")
     print(f"model: {DEFAULT_ARCH} / {DEFAULT_ENCODER}, channels sin, cos, coherence; batch size {args.batch_size}; "
           f"{args.warmup} warm-up + {args.steps} timed steps")
-    print(f"{'patch':>6} {'step s':>8} {'train patches/s':>16} {'data patches/s':>15}")
+    print(f"native bf16 on this CPU: {cpu_has_native_bf16()}")
+    print(f"{'patch':>6} {'precision':>10} {'step s':>8} {'train patches/s':>16} {'data patches/s':>15}")
     with tempfile.TemporaryDirectory() as tmp:
         for size in args.sizes:
-            per_s, per_step = step_throughput(size, args.batch_size, args.steps, args.warmup)
             data_per_s = data_throughput(size, 64, Path(tmp))
-            print(f"{size:>6} {per_step:>8.2f} {per_s:>16.2f} {data_per_s:>15.1f}")
+            for precision in args.precisions:
+                per_s, per_step = step_throughput(size, args.batch_size, args.steps, args.warmup, precision)
+                print(f"{size:>6} {precision:>10} {per_step:>8.2f} {per_s:>16.2f} {data_per_s:>15.1f}")
 
 
 if __name__ == "__main__":

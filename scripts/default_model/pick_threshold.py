@@ -1,9 +1,9 @@
-"""Choose a model's probability threshold on its validation scenes (never on the held-out set).
+"""Choose a model's probability threshold and prediction tile size on its validation scenes (never on the held-out set).
 
-Usage: python scripts/default_model/pick_threshold.py VAL.csv MODEL_DIR [--where "coherent = 1"]
-Predicts each validation scene once, vectorises the probability at thresholds 0.3 ... 0.9 and prints pooled
-pixel IoU and object F1 at IoU 0.4; the chosen threshold maximises their mean. With --write it goes into the
-model's card.
+Usage: python scripts/default_model/pick_threshold.py VAL.csv MODEL_DIR [--where "coherent = 1"] [--tiles 128 256 512]
+Predicts each validation scene once per tile size, vectorises the probability at thresholds 0.3 ... 0.9 and
+prints pooled pixel IoU and object F1 at IoU 0.4; the chosen pair maximises their mean. With --write both go
+into the model's card.
 """
 
 from __future__ import annotations
@@ -31,32 +31,37 @@ def main() -> None:
     ap.add_argument("val")
     ap.add_argument("model")
     ap.add_argument("--where", default="coherent = 1")
-    ap.add_argument("--write", action="store_true", help="store the chosen threshold in the model's card")
+    ap.add_argument("--tiles", type=int, nargs="+", default=None,
+                    help="prediction tile sizes to try (default: the card's current one)")
+    ap.add_argument("--write", action="store_true", help="store the chosen threshold and tile size in the model's card")
     args = ap.parse_args()
     model = load_model(args.model)
-    counts = {t: np.zeros(6, dtype=np.int64) for t in THRESHOLDS}  # tp fp fn, object tp n_pred n_truth
+    tiles = args.tiles or [model.card.prediction_tile_px]
+    # (tile, threshold) -> tp fp fn, object tp n_pred n_truth
+    counts = {(tile, t): np.zeros(6, dtype=np.int64) for tile in tiles for t in THRESHOLDS}
     with tempfile.TemporaryDirectory() as tmp:
         for i, row in enumerate(read_manifest(args.val)):
-            result = predict_scene(row.phase, Path(tmp) / "p.gpkg", model=model, progress=False,
-                                   return_probability=True)
-            for t in THRESHOLDS:
-                out = Path(tmp) / f"p_{i}_{t}.gpkg"
-                write_vector(polygons_from_array(result.probability, result.grid, threshold=float(t)), out)
-                scores = evaluate(out, row.labels, row.phase, where=args.where)
-                counts[t] += [scores["pixel"]["tp"], scores["pixel"]["fp"], scores["pixel"]["fn"],
-                              scores["object"]["tp"], scores["object"]["n_pred"], scores["object"]["n_truth"]]
-    print(f"{'threshold':>9} {'pixel IoU':>9} {'obj P':>6} {'obj R':>6} {'obj F1':>6}")
+            for tile in tiles:
+                result = predict_scene(row.phase, Path(tmp) / "p.gpkg", model=model, progress=False,
+                                       return_probability=True, tile_px=tile)
+                for t in THRESHOLDS:
+                    out = Path(tmp) / f"p_{i}_{tile}_{t}.gpkg"
+                    write_vector(polygons_from_array(result.probability, result.grid, threshold=float(t)), out)
+                    scores = evaluate(out, row.labels, row.phase, where=args.where)
+                    counts[tile, t] += [scores["pixel"]["tp"], scores["pixel"]["fp"], scores["pixel"]["fn"],
+                                        scores["object"]["tp"], scores["object"]["n_pred"], scores["object"]["n_truth"]]
+    print(f"{'tile px':>7} {'threshold':>9} {'pixel IoU':>9} {'obj P':>6} {'obj R':>6} {'obj F1':>6}")
     best, best_score = None, -1.0
-    for t, c in counts.items():
+    for (tile, t), c in counts.items():
         pixel = metrics_from_counts(*c[:3])
         obj = object_scores(int(c[3]), int(c[4]), int(c[5]), 0.4)
         score = (pixel["iou"] + obj["f1"]) / 2
-        print(f"{t:>9.2f} {pixel['iou']:>9.3f} {obj['precision']:>6.3f} {obj['recall']:>6.3f} {obj['f1']:>6.3f}")
+        print(f"{tile:>7} {t:>9.2f} {pixel['iou']:>9.3f} {obj['precision']:>6.3f} {obj['recall']:>6.3f} {obj['f1']:>6.3f}")
         if score > best_score:
-            best, best_score = float(t), score
-    print(f"chosen threshold {best:.2f} (mean of pixel IoU and object F1: {best_score:.3f})")
+            best, best_score = (tile, float(t)), score
+    print(f"chosen tile {best[0]} px, threshold {best[1]:.2f} (mean of pixel IoU and object F1: {best_score:.3f})")
     if args.write:
-        model.card.threshold = best
+        model.card.tile_px, model.card.threshold = best
         save_model(model.net, model.card, model.path)
 
 

@@ -1,7 +1,7 @@
 """Publish a trained model as the shipped default: float16 safetensors plus a card with held-out figures.
 
 Usage: python scripts/default_model/publish.py MODEL_DIR HELDOUT_JSON [TRAIN_MINUTES]
-The held-out run's probability threshold becomes the card's default threshold.
+The held-out run's probability threshold and tile size become the card's defaults.
 HELDOUT_JSON comes from benchmarks/default_model_heldout.py --out. Replace the shipped model only when the new
 one beats it on that held-out set (every version stays in git's history).
 """
@@ -49,6 +49,7 @@ def main() -> None:
         card.training["wall_minutes"] = minutes
     card.limits = LIMITS
     card.threshold = float(heldout["model"]["threshold"])
+    card.tile_px = int(heldout["model"].get("tile_px", card.prediction_tile_px))
     save_model(loaded.net, card, default_model_dir(), half=True)
     print(f"published {model_dir} -> {default_model_dir()}")
 

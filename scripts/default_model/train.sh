@@ -16,6 +16,9 @@
 # 0.431, 0.53 and 5.6): mining default6 on the other half (--every 2 --offset 1: 306 of 680 scenes, mined rasters
 # keeping the simulator's traps), then 70 epochs from default6 (105 min, lr 5e-4, --neg-ratio 1.5 --seed 14).
 set -euo pipefail
+# bf16 only where the CPU runs it natively: emulated, it is about 10x slower than fp32 (the shipped stages ran on
+# a CPU with native bf16; the 256-px stage on an AVX2-only one in fp32).
+PRECISION=$(python -c "from massmap.train.run import cpu_has_native_bf16; print('bf16-mixed' if cpu_has_native_bf16() else '32-true')")
 DATA=${1:-/work/mm-data}
 OUT=${2:-/work/mm-runs/default}
 shift 2 || true
@@ -23,5 +26,5 @@ massmap train --manifest "$DATA/train_val.csv" --out "$OUT" \
   --arch unetplusplus --encoder resnet18 --encoding sincos --coherence \
   --patch-size 128 --batch-size 16 --neg-ratio 1 --hard-negatives --where "coherent = 1" \
   --epochs 16 --patches-per-epoch 1024 --val-patches 192 --max-minutes 95 \
-  --monitor val_iou --patience 100 --lr 2e-3 --schedule cosine --precision bf16-mixed \
+  --monitor val_iou --patience 100 --lr 2e-3 --schedule cosine --precision "$PRECISION" \
   --workers 0 --seed 7 "$@"

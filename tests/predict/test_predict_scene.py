@@ -13,7 +13,7 @@ from rasterio.features import rasterize
 
 import massmap
 import massmap.predict.run as run_module
-from massmap.errors import IncompatibleModelError, OutputError
+from massmap.errors import BadInputError, IncompatibleModelError, OutputError
 from massmap.models import ModelCard, create_network, save_model
 from massmap.models.store import LoadedModel, load_model
 from massmap.predict import PredictionResult, predict_scene
@@ -200,3 +200,19 @@ def test_a_scene_without_crs_reports_areas_from_the_pixel_size(tmp_path: Path) -
     pixels = result.polygons.geometry[0].area  # pixel units
     assert result.polygons.area_m2[0] == pytest.approx(pixels * 400.0)
     assert len(gpd.read_file(tmp_path / "o.gpkg")) == 1
+
+
+def test_the_card_tile_size_is_the_default_and_an_explicit_one_wins(cone_scene, tmp_path: Path) -> None:
+    scene, _ = cone_scene  # 150 x 170 pixels
+    model = standin_model(tmp_path, tile_px=64)
+    assert predict_scene(scene, model=model, **QUIET).timings.tiles == 12  # 3 x 4 tiles of 64 px, stride 48
+    model.card.tile_px = 256
+    assert predict_scene(scene, model=model, **QUIET).timings.tiles == 1
+    assert predict_scene(scene, model=model, tile_px=128, **QUIET).timings.tiles == 4
+
+
+@pytest.mark.parametrize("tile_px", [100, 16])
+def test_a_tile_size_the_encoder_cannot_halve_five_times_is_refused(cone_scene, tmp_path: Path, tile_px: int) -> None:
+    scene, _ = cone_scene
+    with pytest.raises(BadInputError, match=f"--tile-px must be a multiple of 32.*got {tile_px}"):
+        predict_scene(scene, model=standin_model(tmp_path), tile_px=tile_px, **QUIET)

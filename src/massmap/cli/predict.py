@@ -38,6 +38,9 @@ def predict(
     band: int | None = typer.Option(None, "--band", help="Band holding the phase in a multi-band raster."),
     rewrap: bool = typer.Option(False, "--rewrap", help="Wrap an unwrapped phase into [-pi, pi) first."),
     pixel_size: float | None = typer.Option(None, "--pixel-size", help="Pixel size in m for rasters without a CRS."),
+    tile_px: int | None = typer.Option(
+        None, "--tile-px", help="Tile size in pixels, a multiple of 32 (default: the model card's, chosen on its "
+        "validation scenes)."),
     batch_size: int = typer.Option(4, "--batch-size", help="Tiles per network call."),
     quiet: bool = QuietOption,
 ) -> None:
@@ -48,7 +51,7 @@ def predict(
     result = predict_scene(
         scene, output, coherence=coherence, dem=dem, los=los, probability=probability, model=model,
         threshold=threshold, min_area_m2=min_area, overlap=overlap, tta=tta, backend=backend, batch_size=batch_size,
-        band=band, rewrap=rewrap, pixel_size_m=pixel_size, progress=not quiet,
+        band=band, rewrap=rewrap, pixel_size_m=pixel_size, tile_px=tile_px, progress=not quiet,
     )
     if not quiet:
         t = result.timings

@@ -17,7 +17,9 @@ CARD_FORMAT = 1
 class ModelCard:
     """What a model is and what it expects: architecture, encoder, input channels, patch size, provenance, figures.
 
-    `requires_coherence_file` forbids the phase-consistency proxy in place of a coherence file.
+    `requires_coherence_file` forbids the phase-consistency proxy in place of a coherence file. `tile_px` is the
+    tile size prediction uses by default (chosen on validation scenes, like the threshold: a fully convolutional
+    network trained on small patches can map better with more context); without it, the patch size.
     """
 
     arch: str = "unetplusplus"
@@ -25,6 +27,7 @@ class ModelCard:
     channels: list[str] = field(default_factory=lambda: ["sin", "cos", "coherence"])
     patch_size: int = 256
     threshold: float = 0.5
+    tile_px: int | None = None
     requires_coherence_file: bool = False
     training_data: dict = field(default_factory=dict)
     training: dict = field(default_factory=dict)
@@ -37,6 +40,11 @@ class ModelCard:
     def in_channels(self) -> int:
         """Number of input channels of the network."""
         return len(self.channels)
+
+    @property
+    def prediction_tile_px(self) -> int:
+        """Tile size (pixels) prediction uses when none is asked for."""
+        return int(self.tile_px or self.patch_size)
 
     def to_json(self) -> str:
         """The card as indented JSON."""

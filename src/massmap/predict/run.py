@@ -277,7 +277,8 @@ def predict_scene(
     card's; `backend` "auto" picks the faster measured backend (ONNX Runtime on the CPU). `dem` and `los` (the
     LOS geometry, see `massmap.io.los`) feed models with slope or los channels. The probability
     array is returned when `return_probability`, or by default when no file is written and the scene has at
-    most SMALL_SCENE_PIXELS pixels. `tile_px` defaults to the card's patch size.
+    most SMALL_SCENE_PIXELS pixels. `tile_px` defaults to the card's
+    (`ModelCard.prediction_tile_px`).
     """
     started = time.perf_counter()
     outputs = {name: Path(p) for name, p in (("output", output), ("probability", probability)) if p is not None}
@@ -289,6 +290,9 @@ def predict_scene(
         raise BadInputError(f"--batch-size must be at least 1, got {batch_size}")
     if not 0.0 <= overlap <= 0.5:
         raise BadInputError(f"--overlap must be between 0 and 0.5 of a tile, got {overlap}")
+    if tile_px is not None and (tile_px < 32 or tile_px % 32):
+        # Every smp encoder halves a tile five times.
+        raise BadInputError(f"--tile-px must be a multiple of 32 (at least 32), got {tile_px}")
     loaded = model if isinstance(model, LoadedModel) else load_model(model, device)
     threshold = loaded.card.threshold if threshold is None else float(threshold)
     if not 0.0 < threshold < 1.0:
@@ -300,7 +304,7 @@ def predict_scene(
         reader = stack.enter_context(open_scene(scene, coherence, dem, band, rewrap, pixel_size_m, los))
         check_model_fits(loaded, reader)
         grid = reader.grid
-        layout = TileLayout.for_scene(grid.height, grid.width, tile_px or loaded.card.patch_size, overlap)
+        layout = TileLayout.for_scene(grid.height, grid.width, tile_px or loaded.card.prediction_tile_px, overlap)
         runner = make_runner(loaded, backend, num_threads)
         log.info(
             "%s: %d x %d pixels, %d tiles of %d px (%s, %s backend%s)", reader.phase_path, grid.width, grid.height,

@@ -209,12 +209,28 @@ def _devices(value: int | str) -> int | str:
     return int(value) if isinstance(value, str) and value.isdigit() else value
 
 
+def cpu_has_native_bf16() -> bool:
+    """True when this CPU runs bfloat16 convolutions natively (AVX512-BF16 or AMX), as oneDNN reports it."""
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
+
+
+def _warn_emulated_bf16(config: TrainConfig) -> None:
+    on_cpu = config.accelerator == "cpu" or (config.accelerator == "auto" and not torch.cuda.is_available())
+    if config.precision.startswith("bf16") and on_cpu and not cpu_has_native_bf16():
+        log.warning("--precision %s: this CPU has no native bfloat16 (AVX512-BF16/AMX), so it is emulated and "
+                    "about 10x slower than 32-true", config.precision)
+
+
 def train(config: TrainConfig, callbacks: Sequence[L.Callback] = ()) -> TrainResult:
     """Train a model as `config` says and write it (weights, card, log, learning curve) into `config.out`.
 
     `callbacks` are extra Lightning callbacks (notebooks, tests).
     """
     config.validate()
+    _warn_emulated_bf16(config)
     if config.init:
         resolve_model_dir(config.init)  # a missing model fails before anything is written
     out, resume_from = _prepare_out(config)
