@@ -56,10 +56,12 @@ def _bin_names(edges: tuple[float, ...], unit: str) -> list[str]:
     return [f"{n} {unit}" for n in names]
 
 
-def pattern_rows(result: dict, labels_path: Path, where: str) -> list[dict]:
-    """Each scored true pattern with its label attributes (kind, peak fringes, area) and whether it was found."""
+def pattern_rows(result: dict, labels_path: Path, where: str, scene: int) -> list[dict]:
+    """Each scored true pattern (its scene's manifest index, its row among the selected labels) with its label
+    attributes (kind, peak fringes, area) and whether it was found."""
     labels = read_polygons(labels_path, where=where)
-    return [{"kind": labels["kind"].iloc[t["id"]], "fringes": float(labels["max_los_mm"].iloc[t["id"]]) / (FRINGE_LOS_M * 1000.0),
+    return [{"scene": scene, "label": int(t["id"]), "kind": labels["kind"].iloc[t["id"]],
+             "fringes": float(labels["max_los_mm"].iloc[t["id"]]) / (FRINGE_LOS_M * 1000.0),
              "area_m2": t["area_m2"], "matched": t["matched"], "best_iou": t["best_iou"]}
             for t in result["truth_objects"]]
 
@@ -105,7 +107,7 @@ def main() -> None:
             for name, where in SELECTIONS.items():
                 per_selection[name].append(evaluate(out, row.labels, row.phase, where=where))
             per_set.setdefault(row.phase.parent.name, []).append(per_selection["all"][-1])
-            patterns += pattern_rows(per_selection["all"][-1], row.labels, SELECTIONS["all"])
+            patterns += pattern_rows(per_selection["all"][-1], row.labels, SELECTIONS["all"], i)
         for i, row in enumerate(read_manifest(args.negative)):
             result = predict_scene(row.phase, Path(tmp) / f"neg_{i}.gpkg", model=model, backend=args.backend,
                                    threshold=args.threshold, tta=args.tta, tile_px=args.tile_px, progress=False)
@@ -115,6 +117,7 @@ def main() -> None:
     summary = {name: pooled(rs) for name, rs in per_selection.items()}
     summary["by_set"] = {name: pooled(rs) for name, rs in per_set.items()}
     summary["recall_by"] = recall_by(patterns)
+    summary["patterns"] = patterns
     summary["negative"] = {"scenes": len(read_manifest(args.negative)), "area_km2": negative_km2,
                            "false_positive_polygons": fp_polygons,
                            "false_positives_per_100_km2": 100.0 * fp_polygons / negative_km2}
