@@ -15,6 +15,11 @@
 # Tried, not shipped (held-out pixel IoU 0.440 but object F1 0.51 and 6.7 false positives per 100 km2, against
 # 0.431, 0.53 and 5.6): mining default6 on the other half (--every 2 --offset 1: 306 of 680 scenes, mined rasters
 # keeping the simulator's traps), then 70 epochs from default6 (105 min, lr 5e-4, --neg-ratio 1.5 --seed 14).
+# Tried, not shipped (held-out pixel IoU 0.441 but object F1 0.48 and 6.5 false positives per 100 km2): 256-px
+# patches for more context, from the shipped weights, on an AVX2-only CPU in fp32 (0.98 patches/s):
+#   train.sh DATA2 RUNS/default7 --init default --patch-size 256 --batch-size 8 --patches-per-epoch 512
+#      --val-patches 64 --epochs 11 --max-minutes 100 --lr 4e-4 --neg-ratio 1.5 --seed 15   (10 epochs in 100 min)
+#   then pick_threshold.py DATA2/val.csv RUNS/default7 --tiles 256 --write   (threshold 0.35)
 set -euo pipefail
 # bf16 only where the CPU runs it natively: emulated, it is about 10x slower than fp32 (the shipped stages ran on
 # a CPU with native bf16; the 256-px stage on an AVX2-only one in fp32).

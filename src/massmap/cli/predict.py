@@ -39,8 +39,8 @@ def predict(
     rewrap: bool = typer.Option(False, "--rewrap", help="Wrap an unwrapped phase into [-pi, pi) first."),
     pixel_size: float | None = typer.Option(None, "--pixel-size", help="Pixel size in m for rasters without a CRS."),
     tile_px: int | None = typer.Option(
-        None, "--tile-px", help="Tile size in pixels, a multiple of 32 (default: the model card's, chosen on its "
-        "validation scenes)."),
+        None, "--tile-px", help="Tile size in pixels, a multiple of 32 (default: the model card's tile_px, else "
+        "its training patch size)."),
     batch_size: int = typer.Option(4, "--batch-size", help="Tiles per network call."),
     quiet: bool = QuietOption,
 ) -> None:

@@ -18,8 +18,8 @@ class ModelCard:
     """What a model is and what it expects: architecture, encoder, input channels, patch size, provenance, figures.
 
     `requires_coherence_file` forbids the phase-consistency proxy in place of a coherence file. `tile_px` is the
-    tile size prediction uses by default (chosen on validation scenes, like the threshold: a fully convolutional
-    network trained on small patches can map better with more context); without it, the patch size.
+    tile size prediction uses by default (chosen on validation scenes, like the threshold); without it, the patch
+    size the network was trained on.
     """
 
     arch: str = "unetplusplus"
