@@ -56,7 +56,7 @@ def scene_patterns(meta_path: Path, phase_path: Path, labels_path: Path) -> list
         n_px = int(mask.sum())
         if n_px == 0:  # wholly covered by a later, overlapping polygon
             continue
-        radius = float(np.sqrt(max(n_px, 1) / np.pi))
+        radius = float(np.sqrt(n_px / np.pi))
         rr, cc = np.nonzero(mask)
         half = int(np.ceil(4 * radius)) + 2
         r0, c0 = int(rr.mean()), int(cc.mean())
