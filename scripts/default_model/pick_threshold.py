@@ -62,7 +62,8 @@ def main() -> None:
             best, best_score = (tile, float(t)), score
     print(f"chosen tile {best[0]} px, threshold {best[1]:.2f} (mean of pixel IoU and object F1: {best_score:.3f})")
     if args.write:
-        model.card.tile_px, model.card.threshold = best
+        model.card.set_prediction_tile_px(best[0])
+        model.card.threshold = best[1]
         save_model(model.net, model.card, model.path)
 
 

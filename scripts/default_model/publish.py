@@ -49,7 +49,7 @@ def main() -> None:
         card.training["wall_minutes"] = minutes
     card.limits = LIMITS
     card.threshold = float(heldout["model"]["threshold"])
-    card.tile_px = int(heldout["model"].get("tile_px", card.prediction_tile_px))
+    card.set_prediction_tile_px(heldout["model"].get("tile_px", card.prediction_tile_px))
     save_model(loaded.net, card, default_model_dir(), half=True)
     print(f"published {model_dir} -> {default_model_dir()}")
 

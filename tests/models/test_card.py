@@ -25,6 +25,14 @@ def test_the_tile_size_survives_json_and_older_cards_still_read() -> None:
     assert ModelCard.from_json(json.dumps(older)).prediction_tile_px == 128
 
 
+def test_a_chosen_tile_equal_to_the_patch_size_is_left_implicit() -> None:
+    card = ModelCard(patch_size=128, tile_px=256)
+    card.set_prediction_tile_px(128)
+    assert card.tile_px is None and card.prediction_tile_px == 128
+    card.set_prediction_tile_px(512)
+    assert card.tile_px == 512
+
+
 def test_a_card_with_unknown_fields_is_refused() -> None:
     text = json.dumps({**json.loads(ModelCard().to_json()), "tile_shape": [256, 256]})
     with pytest.raises(IncompatibleModelError, match="tile_shape"):

@@ -46,6 +46,10 @@ class ModelCard:
         """Tile size (pixels) prediction uses when none is asked for."""
         return int(self.tile_px or self.patch_size)
 
+    def set_prediction_tile_px(self, tile_px: int) -> None:
+        """Record the prediction tile size; the training patch size stays implicit, so such cards read as before."""
+        self.tile_px = None if int(tile_px) == self.patch_size else int(tile_px)
+
     def to_json(self) -> str:
         """The card as indented JSON."""
         return json.dumps(asdict(self), indent=2, sort_keys=True)
