@@ -10,8 +10,8 @@ from massmap.errors import BadInputError
 from massmap.settings_json import known_fields, parse_object, read_text
 from massmap.models.channels import ENCODINGS, channels_for
 from massmap.models.factory import available_architectures
+from massmap.train.losses import LOSSES
 
-LOSSES = ("bce-dice", "object-bce-dice", "focal", "lovasz")
 SCHEDULES = ("cosine", "onecycle")
 # bf16-mixed runs convolutions in bfloat16: about twice the fp32 throughput on CPUs with AVX512-BF16/AMX, but
 # emulated and about 10x slower than fp32 on CPUs without them (U-Net++/ResNet-18 at 128 px on an AVX2 EPYC:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -47,9 +49,13 @@ def object_weights(target: torch.Tensor, reference_px: float = OBJECT_REFERENCE_
     return torch.where(target == IGNORE_LABEL, torch.zeros_like(weights), weights)
 
 
-class ObjectBceDiceLoss(BceDiceLoss):
+class ObjectBceDiceLoss(torch.nn.Module):
     """Binary cross-entropy with small objects weighted up (`object_weights`, normalised by the total weight)
     plus soft Dice: each labelled pattern counts about alike, as in object recall."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.dice = DiceLoss("binary", from_logits=True, ignore_index=IGNORE_LABEL)
 
     def forward(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         weights = object_weights(target)
@@ -58,14 +64,17 @@ class ObjectBceDiceLoss(BceDiceLoss):
         return bce / weights.sum().clamp_min(1.0) + self.dice(logits, target)
 
 
+# The losses `--loss` names, each built without arguments.
+LOSSES: dict[str, Callable[[], torch.nn.Module]] = {
+    "bce-dice": BceDiceLoss,
+    "object-bce-dice": ObjectBceDiceLoss,
+    "focal": lambda: FocalLoss("binary", ignore_index=IGNORE_LABEL),
+    "lovasz": lambda: LovaszLoss("binary", ignore_index=IGNORE_LABEL),
+}
+
+
 def make_loss(name: str) -> torch.nn.Module:
     """The loss named on the command line: `bce-dice` (default), `object-bce-dice`, `focal` or `lovasz`."""
-    if name == "bce-dice":
-        return BceDiceLoss()
-    if name == "object-bce-dice":
-        return ObjectBceDiceLoss()
-    if name == "focal":
-        return FocalLoss("binary", ignore_index=IGNORE_LABEL)
-    if name == "lovasz":
-        return LovaszLoss("binary", ignore_index=IGNORE_LABEL)
-    raise BadInputError(f"--loss {name!r} is not one of bce-dice, object-bce-dice, focal, lovasz")
+    if name not in LOSSES:
+        raise BadInputError(f"--loss {name!r} is not one of {', '.join(LOSSES)}")
+    return LOSSES[name]()
