@@ -21,11 +21,11 @@ from pathlib import Path
 import numpy as np
 from scipy.ndimage import gaussian_filter
 
+from massmap.errors import BadInputError
 from massmap.io.labels import rasterize_polygons, read_polygons
 from massmap.io.manifest import read_manifest
-from massmap.io.scene import open_scene, wrap_phase
-from massmap.simulate.config import SimulationConfig
-from massmap.simulate.scene import simulate_scene
+from massmap.io.scene import wrap_phase
+from massmap.simulate.dataset import simulate_again
 
 from machine import machine_line  # benchmarks/machine.py, beside this script
 
@@ -38,15 +38,10 @@ def band_pass(field: np.ndarray, radius_px: float) -> np.ndarray:
     return gaussian_filter(field, max(radius_px / 2, 0.5)) - gaussian_filter(field, 2 * radius_px)
 
 
-def scene_patterns(meta_path: Path, phase_path: Path, labels_path: Path) -> list[dict]:
+def scene_patterns(phase_path: Path, labels_path: Path) -> list[dict]:
     """Signal, clutter and their ratio for every coherent pattern of one held-out scene (`label`: its row among the
     coherent labels, as the held-out benchmark numbers them)."""
-    meta = json.loads(meta_path.read_text())
-    scene = simulate_scene(SimulationConfig.from_dict(meta["config"]), meta["seed"])
-    with open_scene(phase_path) as reader:
-        on_disk, _ = reader.read_phase()
-    if not np.allclose(on_disk, scene.phase_rad, atol=1e-5):
-        raise SystemExit(f"{phase_path}: the scene simulated again from its meta.json differs from the file")
+    scene = simulate_again(phase_path)
     clutter = scene.atmosphere_rad + wrap_phase(scene.phase_rad - scene.deformation_rad - scene.atmosphere_rad)
     labels = read_polygons(labels_path, scene.grid, where=WHERE)
     ids = rasterize_polygons(labels, scene.grid, values=np.arange(1, len(labels) + 1))
@@ -77,8 +72,7 @@ def main() -> None:
     found = {(p["scene"], p["label"]): p for p in results["patterns"]}
     patterns = []
     for i, row in enumerate(read_manifest(args.heldout)):
-        meta = row.phase.with_name(row.phase.name.replace("_phase.tif", "_meta.json"))
-        patterns += [{**p, **found[i, p["label"]]} for p in scene_patterns(meta, row.phase, row.labels)]
+        patterns += [{**p, **found[i, p["label"]]} for p in scene_patterns(row.phase, row.labels)]
     scr = np.array([p["scr"] for p in patterns])
     print(machine_line())
     print(f"{len(patterns)} coherent held-out patterns; model {results['model']['path']} "
@@ -98,4 +92,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except BadInputError as exc:  # a scene that no longer matches its meta.json
+        raise SystemExit(str(exc)) from None

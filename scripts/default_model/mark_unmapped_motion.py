@@ -12,38 +12,26 @@ simulated) is copied unchanged. Train on OUT_MANIFEST with `--where "coherent = 
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
-from pathlib import Path
 
-import numpy as np
-
+from massmap.errors import BadInputError
 from massmap.io.labels import read_polygons
 from massmap.io.manifest import ManifestRow, read_manifest, write_manifest
-from massmap.io.scene import open_scene
 from massmap.io.write import write_vector
-from massmap.simulate.config import SimulationConfig
-from massmap.simulate.scene import simulate_scene
+from massmap.simulate.dataset import meta_path, simulate_again
 from massmap.simulate.unmapped import unmapped_rows, with_unmapped
 
 
 def mark(row: ManifestRow) -> tuple[ManifestRow, int]:
     """The row with its labels replaced by the copy holding unmapped motion, and the number of unmapped blobs."""
-    meta_path = row.phase.with_name(row.phase.name.replace("_phase.tif", "_meta.json"))
-    if row.labels is None or not meta_path.exists():
+    if row.labels is None or not meta_path(row.phase).exists():
         return row, 0
-    meta = json.loads(meta_path.read_text())
-    config = SimulationConfig.from_dict(meta["config"])
-    scene = simulate_scene(config, meta["seed"])
-    with open_scene(row.phase) as reader:
-        on_disk, _ = reader.read_phase()
-    if not np.allclose(on_disk, scene.phase_rad, atol=1e-5):
-        raise SystemExit(f"{row.phase}: the scene simulated again from its meta.json differs from the file")
+    scene = simulate_again(row.phase)
     labels = read_polygons(row.labels, scene.grid)
     unmapped = unmapped_rows(scene.deformation_rad, scene.layover_shadow, labels, scene.grid,
-                             config.visible_phase_rad)
+                             scene.meta["config"]["visible_phase_rad"])
     out = row.labels.with_name(row.labels.stem + "_unmapped.gpkg")
     write_vector(with_unmapped(labels, unmapped), out, layer="labels")
     return replace(row, labels=out), len(unmapped)
@@ -65,4 +53,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except BadInputError as exc:  # a scene that no longer matches its meta.json
+        raise SystemExit(str(exc)) from None

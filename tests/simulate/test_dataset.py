@@ -7,7 +7,7 @@ import rasterio
 
 from massmap.errors import BadInputError
 from massmap.io.manifest import read_manifest
-from massmap.simulate.dataset import assign_splits, simulate_dataset, write_scene
+from massmap.simulate.dataset import assign_splits, meta_path, simulate_again, simulate_dataset, write_scene
 from massmap.simulate.geometry import incidence_field, look_vector_enu
 from massmap.simulate.traps import trap_marks
 from tests.simulate.factories import small_config
@@ -84,3 +84,17 @@ def test_dataset_manifest_lists_los_and_traps(tmp_path):
     rows = read_manifest(manifest)
     assert [r.los.name for r in rows] == ["scene_00000_los.tif", "scene_00001_los.tif"]
     assert [r.traps.name for r in rows] == ["scene_00000_traps.tif", "scene_00001_traps.tif"]
+
+
+def test_a_written_scene_is_simulated_again_from_its_meta_and_checked_against_the_file(tmp_path):
+    config = small_config(size=64, n_movements=(6, 6))
+    row = read_manifest(simulate_dataset(tmp_path / "a", 1, seed=5, config=config, split="train"))[0]
+    assert meta_path(row.phase) == tmp_path / "a" / "scene_00000_meta.json"
+    scene = simulate_again(row.phase)
+    with rasterio.open(row.phase) as src:
+        assert np.array_equal(src.read(1), scene.phase_rad)
+    assert len(scene.labels) == len(gpd.read_file(row.labels)) and scene.deformation_rad.shape == (64, 64)
+    with rasterio.open(row.phase, "r+") as dst:
+        dst.write(np.zeros((64, 64), dtype=np.float32), 1)
+    with pytest.raises(BadInputError, match="scene_00000_phase.tif: the scene simulated again .* differs"):
+        simulate_again(row.phase)

@@ -14,6 +14,7 @@ import pyogrio
 from massmap.atomic import atomic_path
 from massmap.errors import BadInputError, OutputError
 from massmap.io.manifest import SPLITS, ManifestRow, write_manifest
+from massmap.io.scene import open_scene
 from massmap.io.write import write_geotiff, write_vector
 from massmap.log import get_logger
 from massmap.simulate.config import SimulationConfig
@@ -77,6 +78,24 @@ def write_scene(scene: SimulatedScene, out_dir: str | os.PathLike, name: str, qu
 def _write_text(path: Path, text: str) -> None:
     with atomic_path(path) as tmp:
         tmp.write_text(text)
+
+
+def meta_path(phase_path: str | os.PathLike) -> Path:
+    """NAME_meta.json beside a written scene's NAME_phase.tif."""
+    phase_path = Path(phase_path)
+    return phase_path.with_name(phase_path.name.replace("_phase.tif", "_meta.json"))
+
+
+def simulate_again(phase_path: str | os.PathLike) -> SimulatedScene:
+    """A written scene simulated again from the seed and settings in its NAME_meta.json, with every array the
+    files do not hold (deformation, atmosphere, true coherence); checked against the phase on disk."""
+    meta = json.loads(meta_path(phase_path).read_text())
+    scene = simulate_scene(SimulationConfig.from_dict(meta["config"]), meta["seed"])
+    with open_scene(phase_path) as reader:
+        on_disk, _ = reader.read_phase()
+    if not np.allclose(on_disk, scene.phase_rad, atol=1e-5):
+        raise BadInputError(f"{phase_path}: the scene simulated again from its meta.json differs from the file")
+    return scene
 
 
 def assign_splits(n_scenes: int, seed: int, split: str = "auto") -> list[str]:
