@@ -36,7 +36,8 @@ def write_raster(
     return path
 
 
-def fringe_blob(size: int = 64, centre: tuple[int, int] = (32, 32), radius: float = 12.0, fringes: float = 2.0) -> np.ndarray:
+def fringe_blob(size: int = 64, centre: tuple[int, int] = (32, 32), radius: float = 12.0,
+                fringes: float = 2.0) -> np.ndarray:
     """Wrapped phase (float32 radians) of a smooth bowl of deformation: `fringes` cycles at the centre, 0 outside."""
     yy, xx = np.mgrid[0:size, 0:size]
     r2 = ((yy - centre[0]) ** 2 + (xx - centre[1]) ** 2) / radius**2
@@ -73,4 +74,5 @@ def hyp3_pair(tmp_path: Path) -> tuple[Path, Path]:
 
 def utm_square(x0: float, y0: float, side_m: float, crs: str = UTM32, **attrs) -> gpd.GeoDataFrame:
     """One square polygon in UTM with attributes."""
-    return gpd.GeoDataFrame({k: [v] for k, v in attrs.items()}, geometry=[box(x0, y0, x0 + side_m, y0 + side_m)], crs=crs)
+    return gpd.GeoDataFrame({k: [v] for k, v in attrs.items()}, geometry=[box(x0, y0, x0 + side_m, y0 + side_m)],
+                            crs=crs)

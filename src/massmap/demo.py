@@ -52,7 +52,8 @@ def _outline(mask: np.ndarray) -> np.ndarray:
 
 def demo_figure(scene: SimulatedScene, predicted: np.ndarray, probability: np.ndarray):
     """Wrapped phase with true (black) and predicted (white) outlines, beside the probability map."""
-    truth = rasterize_polygons(scene.labels[scene.labels["coherent"]] if len(scene.labels) else scene.labels, scene.grid)
+    coherent = scene.labels[scene.labels["coherent"]] if len(scene.labels) else scene.labels
+    truth = rasterize_polygons(coherent, scene.grid)
     left, bottom, right, top = scene.grid.bounds()
     extent = [left / 1e3, right / 1e3, bottom / 1e3, top / 1e3]
     fig, axes = plt.subplots(1, 2, figsize=(13, 6.2), constrained_layout=True)
@@ -65,7 +66,7 @@ def demo_figure(scene: SimulatedScene, predicted: np.ndarray, probability: np.nd
     axes[1].set_title("probability of a mass-movement phase pattern")
     fig.colorbar(im, ax=axes[1], shrink=0.8)
     for ax in axes:
-        ax.set_xlabel(f"easting (km, {scene.grid.crs.to_string()})")
+        ax.set_xlabel(f"easting (km, {scene.grid.crs})")
         ax.set_ylabel("northing (km)")
     return fig
 
@@ -104,6 +105,7 @@ def run_demo(
         "One simulated interferogram of alpine terrain (exact labels known), mapped by the model and scored against "
         "the coherent label polygons. Matching objects count when their IoU is at least 0.4, as in the study."
     )
+    assert result.probability is not None  # asked for with return_probability=True
     report.add_figure(demo_figure(scene, predicted, result.probability), caption="outlines and probability")
     px, ob = metrics["pixel"], metrics["object"]
     report.add_heading("Figures")

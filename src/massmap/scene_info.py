@@ -31,7 +31,8 @@ class SceneInfo:
 
     def as_rows(self) -> list[tuple[str, str]]:
         """(label, value) pairs for printing."""
-        px = "unknown (no CRS)" if self.pixel_size_x_m is None else f"{self.pixel_size_x_m:.2f} x {self.pixel_size_y_m:.2f} m"
+        px = ("unknown (no CRS)" if self.pixel_size_x_m is None
+              else f"{self.pixel_size_x_m:.2f} x {self.pixel_size_y_m:.2f} m")
         area = "unknown (no CRS; give --pixel-size)" if self.area_km2 is None else f"{self.area_km2:.3f} km2"
         return [
             ("kind", self.kind),
@@ -68,7 +69,8 @@ def scene_info(
             path=str(path), kind=scene.kind, width=grid.width, height=grid.height,
             crs=grid.crs.to_string() if grid.crs else "none (pixel units)",
             pixel_size_x_m=px, pixel_size_y_m=py, area_km2=grid.area_km2() if known else None,
-            coherence_source=scene.coherence_source if scene.has_coherence else "proxy (phase consistency; no coherence file)",
+            coherence_source=(scene.coherence_source if scene.has_coherence
+                              else "proxy (phase consistency; no coherence file)"),
             phase_min_rad=stats.phase_min_rad, phase_max_rad=stats.phase_max_rad,
             coherence_mean=stats.coherence_mean, coherence_median=stats.coherence_median,
             coherence_p10=stats.coherence_p10, coherence_p90=stats.coherence_p90,

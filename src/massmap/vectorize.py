@@ -102,7 +102,8 @@ def _strip_regions(
         pieces.setdefault(int(value), []).append(shape(geojson))
     top_set = set(top_ids.tolist())
     bottom_set = set(bottom_ids.tolist())
-    at_top_edge, others = [], []
+    at_top_edge: list[_Region] = []
+    others: list[_Region] = []
     for value, polys in pieces.items():
         geom = polys[0] if len(polys) == 1 else shapely.union_all(polys)
         region = _Region(geom, pixels[value], sum_prob[value], float(max_prob[value]), sum_unc[value],
@@ -226,7 +227,7 @@ def vectorize_strips(
 
 
 def read_strips(path: str | Path, strip_rows: int = STRIP_ROWS) -> Iterator[tuple[int, np.ndarray, np.ndarray | None]]:
-    """Consecutive row strips (row0, probability, uncertainty or None) of a probability GeoTIFF (band 2: uncertainty)."""
+    """Row strips (row0, probability, uncertainty or None) of a probability GeoTIFF (band 2: uncertainty)."""
     with rasterio.open(path) as ds:
         for row0 in range(0, ds.height, strip_rows):
             window = Window(0, row0, ds.width, min(strip_rows, ds.height - row0))

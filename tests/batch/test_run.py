@@ -11,13 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import rasterio
-
 from typer.testing import CliRunner
 
 from massmap.batch import predict_batch, read_catalog
 from massmap.batch.completeness import sidecar_path
-from massmap.cli import app
 from massmap.batch.run import STAGING_DIR, BatchSettings, map_scene, model_id, polygons_path, probability_path
+from massmap.cli import app
 from tests.batch.conftest import CATALOG_FACTS
 from tests.batch.faults import crash_or_raise
 

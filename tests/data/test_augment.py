@@ -53,7 +53,8 @@ def test_flips_and_rotations_move_label_with_the_fringes():
             out = flip_rotate(patch, turns, flip)
             np.testing.assert_array_equal(out.label, (out.phase_rad != 0).astype(np.uint8))
             assert out.label.sum() == patch.label.sum()
-            np.testing.assert_array_equal(out.coherence, np.rot90(patch.coherence[:, ::-1] if flip else patch.coherence, turns))
+            flipped = patch.coherence[:, ::-1] if flip else patch.coherence
+            np.testing.assert_array_equal(out.coherence, np.rot90(flipped, turns))
 
 
 def test_decorrelation_lowers_coherence_and_adds_matching_phase_noise():

@@ -8,8 +8,13 @@ import rasterio
 
 from massmap.data.mining import false_alarm_pixels, write_mined_traps
 from massmap.errors import BadInputError
-from massmap.io.traps import (TRAP_ATMOSPHERE, TRAP_LAYOVER_SHADOW, TRAP_MODEL_FALSE_POSITIVE, read_trap_codes,
-                              read_trap_pixels)
+from massmap.io.traps import (
+    TRAP_ATMOSPHERE,
+    TRAP_LAYOVER_SHADOW,
+    TRAP_MODEL_FALSE_POSITIVE,
+    read_trap_codes,
+    read_trap_pixels,
+)
 from tests.evaluate.factories import utm_grid
 
 

@@ -79,7 +79,8 @@ def test_evaluate_cli_writes_json_and_a_self_contained_report(case, tmp_path):
     assert {"pixel", "object", "curve"} <= set(data)
     assert PIXEL_KEYS <= set(data["pixel"]) and OBJECT_KEYS == set(data["object"])
     text = html.read_text()
-    assert text.count("data:image/png;base64,") >= 3 and "<script" not in text and "http" not in text.split("<footer")[0]
+    assert text.count("data:image/png;base64,") >= 3
+    assert "<script" not in text and "http" not in text.split("<footer")[0]
 
 
 def test_evaluate_cli_names_a_missing_file_in_one_line(case, tmp_path):
@@ -145,7 +146,8 @@ def test_agreement_cli_writes_json_report_and_consensus_raster(mappers, tmp_path
     grid, scene, paths, cand = mappers
     out, html, tif = tmp_path / "a.json", tmp_path / "a.html", tmp_path / "consensus.tif"
     res = runner.invoke(app, ["agreement", *map(str, paths), "--grid", str(scene), "--class-column", "coherent",
-                              "--candidate", str(cand), "--consensus", str(tif), "--json", str(out), "--report", str(html)])
+                              "--candidate", str(cand), "--consensus", str(tif), "--json", str(out),
+                              "--report", str(html)])
     assert res.exit_code == 0, res.output
     data = json.loads(out.read_text())
     assert {"without_classes", "with_classes", "candidate", "consensus"} <= set(data)
@@ -165,7 +167,8 @@ def test_inventory_stats_cli_in_a_geographic_crs(tmp_path):
     geoms = [pixel_box(grid, 0, 0, s, s).buffer(0) for s in side_px]
     path = write_polygons(tmp_path / "inventory.gpkg", geoms, to_crs="EPSG:4326")
     out, html = tmp_path / "inv.json", tmp_path / "inv.html"
-    res = runner.invoke(app, ["inventory-stats", str(path), "--bootstrap", "10", "--json", str(out), "--report", str(html)])
+    res = runner.invoke(app, ["inventory-stats", str(path), "--bootstrap", "10", "--json", str(out),
+                              "--report", str(html)])
     assert res.exit_code == 0, res.output
     data = json.loads(out.read_text())
     assert data["n_objects"] == 300

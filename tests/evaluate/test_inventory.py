@@ -1,11 +1,16 @@
-"""Magnitude-frequency statistics: density on log bins, rollover, power-law tail and inverse gamma recover known values."""
+"""Magnitude-frequency statistics: log-bin density, rollover, power-law tail and inverse gamma recover known values."""
 
 import numpy as np
 import pytest
 from scipy import stats
 
 from massmap.evaluate.inventory import (
-    area_density, fit_inverse_gamma, fit_power_law, magnitude_frequency, rollover_m2, size_class_index,
+    area_density,
+    fit_inverse_gamma,
+    fit_power_law,
+    magnitude_frequency,
+    rollover_m2,
+    size_class_index,
     size_class_labels,
 )
 

@@ -4,7 +4,12 @@ import numpy as np
 import pytest
 
 from massmap.evaluate.matching import (
-    CURVE_THRESHOLDS, label_overlap_pairs, match_pairs, object_curve, object_metrics, overlap_pairs,
+    CURVE_THRESHOLDS,
+    label_overlap_pairs,
+    match_pairs,
+    object_curve,
+    object_metrics,
+    overlap_pairs,
 )
 from massmap.evaluate.objects import objects_from_labels
 
@@ -100,7 +105,8 @@ def test_curve_covers_point_one_to_point_nine_and_never_gains_matches():
         s = int(rng.integers(0, 8))
         pred[r + s:r + s + 10, c:c + 10] = k + 1
     curve = object_curve(pred, truth)
-    assert [c["iou_threshold"] for c in curve] == list(CURVE_THRESHOLDS) == [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
+    thresholds = [c["iou_threshold"] for c in curve]
+    assert thresholds == list(CURVE_THRESHOLDS) == [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
     tps = [c["tp"] for c in curve]
     assert tps == sorted(tps, reverse=True)
     assert tps[0] == 9 and tps[-1] < 9

@@ -116,7 +116,8 @@ def test_dem_is_reprojected_onto_phase_grid(tmp_path):
 
 def test_degree_phase_is_refused_with_its_range(tmp_path):
     path = write_raster(tmp_path / "deg.tif", np.degrees(fringe_blob()))
-    with open_scene(path) as scene, pytest.raises(BadInputError, match=r"range \[-1[78]\d\.\d+, 1[78]\d\.\d+\].*degrees"):
+    degrees = r"range \[-1[78]\d\.\d+, 1[78]\d\.\d+\].*degrees"
+    with open_scene(path) as scene, pytest.raises(BadInputError, match=degrees):
         scene.scan()
 
 

@@ -66,8 +66,8 @@ def test_below_min_iou_the_two_stay_single_with_their_overlap() -> None:
 
 
 def test_disjoint_detections_are_seen_in_one_orbit_only() -> None:
-    asc = gpd.GeoDataFrame(geometry=list(utm_square(X0, Y0, 200.0).geometry) + list(utm_square(X0 + 1000, Y0, 100.0).geometry),
-                           crs=UTM32)
+    squares = list(utm_square(X0, Y0, 200.0).geometry) + list(utm_square(X0 + 1000, Y0, 100.0).geometry)
+    asc = gpd.GeoDataFrame(geometry=squares, crs=UTM32)
     desc = utm_square(X0 + 120.0, Y0, 200.0)  # IoU with asc[0]: 80*200 / (80,000 - 16,000) = 0.25
     out = combine_orbits(asc, desc).set_index("asc_id")
     assert out.loc[0, "seen_in"] == "both" and out.loc[0, "iou"] == pytest.approx(0.25)
@@ -79,7 +79,7 @@ def _hand_sensitivity(slope_deg: float, aspect_deg: float, heading_deg: float) -
     s, a, i, look_az = (math.radians(v) for v in (slope_deg, aspect_deg, INCIDENCE_DEG, heading_deg + 90.0))
     motion = (math.cos(s) * math.sin(a), math.cos(s) * math.cos(a), -math.sin(s))
     look = (math.sin(i) * math.sin(look_az), math.sin(i) * math.cos(look_az), -math.cos(i))
-    return sum(m * l for m, l in zip(motion, look))
+    return sum(m * v for m, v in zip(motion, look))
 
 
 def test_east_facing_plane_is_seen_from_ascending_not_descending(tmp_path: Path) -> None:
@@ -143,8 +143,8 @@ def test_cli_writes_combined_layer(tmp_path: Path) -> None:
     desc.to_file(tmp_path / "desc.gpkg")
     dem = _plane_dem(tmp_path / "dem.tif", 30.0, 90.0)
     out = tmp_path / "combined.gpkg"
-    result = CliRunner().invoke(app, ["combine", str(tmp_path / "asc.gpkg"), str(tmp_path / "desc.gpkg"), "--out", str(out),
-                                      "--dem", str(dem), "--min-iou", "0.1"])
+    result = CliRunner().invoke(app, ["combine", str(tmp_path / "asc.gpkg"), str(tmp_path / "desc.gpkg"),
+                                      "--out", str(out), "--dem", str(dem), "--min-iou", "0.1"])
     assert result.exit_code == 0, result.output
     assert "1 in both orbits, 0 in ascending only, 0 in descending only" in result.output
     written = gpd.read_file(out)

@@ -45,7 +45,8 @@ def standin_model(tmp_path: Path, tile_px: int = 64, **card_fields) -> LoadedMod
     return LoadedModel(net=PhaseGradientNet().eval(), card=card, path=tmp_path, device=torch.device("cpu"))
 
 
-def cone_phase(shape: tuple[int, int], centre: tuple[int, int], radius_px: float, rad_per_px: float = 1.0) -> np.ndarray:
+def cone_phase(shape: tuple[int, int], centre: tuple[int, int], radius_px: float,
+               rad_per_px: float = 1.0) -> np.ndarray:
     """Wrapped phase (float32) of a cone of deformation inside a disc, flat (0) outside: its labels are the disc."""
     yy, xx = np.mgrid[0:shape[0], 0:shape[1]]
     r = np.hypot(yy - centre[0], xx - centre[1])

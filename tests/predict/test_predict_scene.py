@@ -14,12 +14,12 @@ from rasterio.features import rasterize
 import massmap
 import massmap.predict.run as run_module
 from massmap.errors import BadInputError, IncompatibleModelError, OutputError
-from massmap.models import ModelCard, create_network, save_model
-from massmap.models.store import LoadedModel, load_model
+from massmap.models import ModelCard, create_network
+from massmap.models.store import LoadedModel
 from massmap.predict import PredictionResult, predict_scene
 from massmap.vectorize import polygons_from_array
 from tests.conftest import write_raster
-from tests.predict.conftest import PhaseGradientNet, cone_phase, standin_model, utm_transform
+from tests.predict.conftest import cone_phase, standin_model, utm_transform
 
 QUIET = dict(progress=False)
 

@@ -7,7 +7,8 @@ from massmap.simulate.terrain import fractal_dem
 
 def radial_spectrum_slope(field: np.ndarray, pixel_size_m: float) -> float:
     power = np.abs(np.fft.fft2(field)) ** 2
-    k = np.hypot(*np.meshgrid(np.fft.fftfreq(field.shape[0], pixel_size_m), np.fft.fftfreq(field.shape[1], pixel_size_m)))
+    k = np.hypot(*np.meshgrid(np.fft.fftfreq(field.shape[0], pixel_size_m),
+                              np.fft.fftfreq(field.shape[1], pixel_size_m)))
     band = (k > 4 / (field.shape[0] * pixel_size_m)) & (k < 0.25 / pixel_size_m)
     return float(np.polyfit(np.log(k[band]), np.log(power[band]), 1)[0])
 

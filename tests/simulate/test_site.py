@@ -19,9 +19,9 @@ def test_dem_window_is_resampled_inside_the_dem(dem_tif):
     dem, grid, params = dem_window(np.random.default_rng(1), dem_tif, 64, 20.0, "auto")
     assert grid.crs.to_epsg() == 32632 and grid.shape == (64, 64)
     with rasterio.open(dem_tif) as src:
-        l, b, r, t = src.bounds
+        left, bottom, right, top = src.bounds
     gl, gb, gr, gt = grid.bounds()
-    assert l <= gl and gr <= r and b <= gb and gt <= t
+    assert left <= gl and gr <= right and bottom <= gb and gt <= top
     assert np.isfinite(dem).all() and 450 <= dem.min() and dem.max() <= 1800
     # Bilinear resampling of the tilted plane: elevation still rises 10 m per 30 m eastwards.
     assert np.median(np.diff(dem, axis=1)) == pytest.approx(10.0 * 20.0 / 30.0, rel=0.15)

@@ -48,7 +48,8 @@ def test_run_writes_weights_card_log_curve_and_checkpoints(trained):
         assert (out / name).is_file(), name
     assert (out / "learning_curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     card = ModelCard.read(out / "card.json")
-    assert (card.arch, card.encoder, card.channels, card.patch_size) == ("unet", "resnet18", ["sin", "cos", "coherence"], 64)
+    assert (card.arch, card.encoder, card.channels, card.patch_size) == (
+        "unet", "resnet18", ["sin", "cos", "coherence"], 64)
     data = card.training_data
     assert (data["positives_per_epoch"], data["negatives_per_epoch"], data["hard_negatives_per_epoch"]) == (8, 4, 4)
     assert data["train_scenes"] == ["scene0_phase.tif", "scene1_phase.tif", "atmosphere_phase.tif"]
@@ -67,7 +68,8 @@ def test_saved_model_reloads_to_bit_identical_predictions(trained):
     net.load_state_dict(checkpoint_weights(out / "checkpoints" / "best.ckpt"))
     net = net.eval().to(memory_format=torch.channels_last)
     loaded = load_model(out)
-    x = torch.randn(2, 3, 64, 64, generator=torch.Generator().manual_seed(0)).contiguous(memory_format=torch.channels_last)
+    x = torch.randn(2, 3, 64, 64, generator=torch.Generator().manual_seed(0))
+    x = x.contiguous(memory_format=torch.channels_last)
     with torch.no_grad():
         assert torch.equal(loaded.net(x), net(x))
         assert torch.equal(load_model(out).net(x), loaded.net(x))

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from massmap.errors import BadInputError
+from massmap.io.manifest import listed_path
 
 ASCENDING = "ascending"
 DESCENDING = "descending"
@@ -182,23 +183,14 @@ def read_catalog(path: str | os.PathLike) -> list[SceneEntry]:
     for line, raw in enumerate(rows, start=2):
         row = {k.strip(): (v or "").strip() for k, v in raw.items() if k}
         where = f"{path}: line {line}"
-
-        def resolve(key: str) -> Path | None:
-            value = row.get(key, "")
-            if not value:
-                return None
-            p = Path(value)
-            p = p if p.is_absolute() else base / p
-            if not p.exists():
-                raise BadInputError(f"{where}: {key} file {value} not found")
-            return p
-
-        phase = resolve("phase")
+        phase = listed_path(row, "phase", base, where)
         if phase is None:
             raise BadInputError(f"{where}: empty phase")
-        entry = scene_entry(phase, resolve("coherence"), resolve("dem"), los=resolve("los"))
+        entry = scene_entry(phase, listed_path(row, "coherence", base, where), listed_path(row, "dem", base, where),
+                            los=listed_path(row, "los", base, where))
         orbit = parse_orbit(row.get("orbit", ""), where)
         date1 = _date(row["date1"], where) if row.get("date1") else None
         date2 = _date(row["date2"], where) if row.get("date2") else None
-        entries.append(replace(entry, orbit=orbit or entry.orbit, date1=date1 or entry.date1, date2=date2 or entry.date2))
+        entries.append(replace(entry, orbit=orbit or entry.orbit, date1=date1 or entry.date1,
+                               date2=date2 or entry.date2))
     return check_unique(entries)

@@ -214,7 +214,7 @@ def _map_scene(entry: SceneEntry, out_dir: Path, settings: BatchSettings) -> Sce
             model_id=settings.model_id, params=settings.params(), extra_files=records[1:],
             figures=dict(seconds=seconds, scene_area_km2=outcome.scene_area_km2,
                          detected_area_m2=outcome.detected_area_m2, worker=outcome.worker,
-                         finished=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")),
+                         finished=dt.datetime.now(dt.UTC).isoformat(timespec="seconds")),
         ))
         return outcome
     finally:
@@ -238,7 +238,14 @@ def _error_line(exc: BaseException) -> str:
 
 
 def _progress(enabled: bool):
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     return Progress(
         TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import typer
 from rich.console import Console
@@ -24,15 +25,18 @@ def _fmt(value: float, digits: int) -> str:
 
 @command("predict-batch")
 def predict_batch_command(
-    inputs: list[Path] | None = typer.Argument(None, metavar="INPUTS", help="Phase rasters (coherence found from product naming)."),
+    inputs: list[Path] | None = typer.Argument(None, metavar="INPUTS",
+                                               help="Phase rasters (coherence found from product naming)."),
     catalog: Path | None = typer.Option(
         None, "--catalog",
         help="CSV of scenes: phase (required), coherence, dem, los, orbit, date1, date2; paths relative to it."),
     out_dir: Path = typer.Option(..., "--out-dir", help="Folder of per-scene outputs, catalogue.gpkg and summary.csv."),
     scheduler: str | None = typer.Option(None, "--scheduler", help="Existing Dask scheduler, e.g. tcp://host:8786."),
-    workers: int | None = typer.Option(None, "--workers", help="Local single-threaded worker processes (default: cores)."),
+    workers: int | None = typer.Option(None, "--workers",
+                                       help="Local single-threaded worker processes (default: cores)."),
     model: str = typer.Option("default", "--model", help="Model folder, or 'default'."),
-    threshold: float | None = typer.Option(None, "--threshold", help="Probability threshold (default: the model card's)."),
+    threshold: float | None = typer.Option(None, "--threshold",
+                                           help="Probability threshold (default: the model card's)."),
     min_area: float = typer.Option(MIN_MAPPED_AREA_M2, "--min-area", help="Smallest polygon kept, in m2."),
     backend: str = typer.Option("auto", "--backend", help="auto, torch or onnx."),
     quiet: bool = QuietOption,
@@ -40,22 +44,24 @@ def predict_batch_command(
     """Map many scenes, one Dask task per scene; a rerun skips scenes whose outputs are complete."""
     if bool(inputs) == bool(catalog):
         raise BadInputError("give either phase rasters or --catalog LIST.csv (one of them)")
-    scenes = read_catalog(catalog) if catalog else scenes_from_paths(inputs)
+    scenes = read_catalog(catalog) if catalog else scenes_from_paths(inputs or [])
     result = predict_batch(scenes, out_dir, model=model, threshold=threshold, min_area_m2=min_area, backend=backend,
                            scheduler=scheduler, n_workers=workers, progress=not quiet, quiet=quiet)
     table = summary_frame(result.outcomes)
     if not quiet:
         rich_table = Table(title=f"{len(table)} scenes -> {result.out_dir}")
-        for col, justify in (("scene", "left"), ("orbit", "left"), ("dates", "left"), ("status", "left"),
-                             ("polygons", "right"), ("detected m2", "right"), ("km2", "right"), ("s", "right")):
+        columns: list[tuple[str, Literal["left", "right"]]] = [
+            ("scene", "left"), ("orbit", "left"), ("dates", "left"), ("status", "left"), ("polygons", "right"),
+            ("detected m2", "right"), ("km2", "right"), ("s", "right")]
+        for col, justify in columns:
             # Long product names fold onto further lines rather than being cut.
             rich_table.add_column(col, justify=justify, overflow="fold" if col == "scene" else "ellipsis",
                                   min_width=24 if col == "scene" else None, no_wrap=col != "scene")
         for row in table.itertuples():
             dates = f"{row.date1}/{row.date2}".replace("-", "") if row.date1 or row.date2 else ""
             status = f"[red]{row.status}[/]" if row.status == "failed" else row.status
-            rich_table.add_row(row.scene, _SHORT_ORBIT.get(row.orbit, row.orbit), dates, status, str(row.polygons), _fmt(row.detected_area_m2, 0),
-                               _fmt(row.scene_area_km2, 2), _fmt(row.seconds, 1))
+            rich_table.add_row(row.scene, _SHORT_ORBIT.get(row.orbit, row.orbit), dates, status, str(row.polygons),
+                               _fmt(row.detected_area_m2, 0), _fmt(row.scene_area_km2, 2), _fmt(row.seconds, 1))
         totals = summary_totals(table)
         out = Console(soft_wrap=True)
         out.print(rich_table)

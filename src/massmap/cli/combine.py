@@ -17,7 +17,8 @@ def combine(
     asc: Path = typer.Argument(..., metavar="ASC.gpkg", help="Polygons mapped in ascending-orbit interferograms."),
     desc: Path = typer.Argument(..., metavar="DESC.gpkg", help="Polygons mapped in descending-orbit interferograms."),
     out: Path = typer.Option(..., "--out", help="Combined polygons (GeoPackage), in the ascending file's CRS."),
-    dem: Path | None = typer.Option(None, "--dem", help="DEM: slope and aspect under each polygon give its visibility."),
+    dem: Path | None = typer.Option(None, "--dem",
+                                    help="DEM: slope and aspect under each polygon give its visibility."),
     min_iou: float = typer.Option(DEFAULT_MIN_IOU, "--min-iou", help="IoU at which two outlines are one object."),
     quiet: bool = QuietOption,
 ) -> None:

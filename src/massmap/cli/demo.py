@@ -13,7 +13,8 @@ from massmap.constants import DEMO_SEED, DEMO_SIZE
 
 @command("demo")
 def demo(
-    out: Path = typer.Option(Path("massmap-demo"), "--out", help="Folder for the report, polygons and probability COG."),
+    out: Path = typer.Option(Path("massmap-demo"), "--out",
+                             help="Folder for the report, polygons and probability COG."),
     seed: int = typer.Option(DEMO_SEED, "--seed", help="Seed of the simulated scene."),
     size: int = typer.Option(DEMO_SIZE, "--size", help="Scene side in pixels (20 m each)."),
     model: str = typer.Option("default", "--model", help="'default' (shipped) or a model folder."),

@@ -13,7 +13,8 @@ from massmap.constants import OBJECT_IOU_THRESHOLD
 from massmap.evaluate import api
 
 JsonOption = typer.Option(None, "--json", help="Write the full result as JSON to this file.")
-ReportOption = typer.Option(None, "--report", help="Write a self-contained HTML report (figures embedded) to this file.")
+ReportOption = typer.Option(None, "--report",
+                            help="Write a self-contained HTML report (figures embedded) to this file.")
 GridOption = typer.Option(..., "--grid", help="Scene (or any raster) whose grid and valid pixels the scores use.")
 
 
@@ -28,10 +29,12 @@ def _print(table: Table, quiet: bool) -> None:
 
 @command("evaluate")
 def evaluate(
-    pred: Path = typer.Argument(..., help="Predicted delineation: polygons (any vector format, any CRS) or a mask raster."),
+    pred: Path = typer.Argument(...,
+                                help="Predicted delineation: polygons (any vector format, any CRS) or a mask raster."),
     truth: Path = typer.Argument(..., help="Reference delineation: polygons or a mask raster."),
     grid: Path = GridOption,
-    iou_threshold: float = typer.Option(OBJECT_IOU_THRESHOLD, "--iou-threshold", help="IoU at which two objects match."),
+    iou_threshold: float = typer.Option(OBJECT_IOU_THRESHOLD, "--iou-threshold",
+                                        help="IoU at which two objects match."),
     where: str | None = typer.Option(None, "--where", help="OGR SQL filter on the reference polygons."),
     json_out: Path | None = JsonOption,
     report: Path | None = ReportOption,
@@ -52,7 +55,8 @@ def evaluate(
 
 @command("agreement")
 def agreement(
-    paths: list[Path] = typer.Argument(..., help="Delineations of one scene: one vector file per mapper (or one with --by)."),
+    paths: list[Path] = typer.Argument(..., help=(
+        "Delineations of one scene: one vector file per mapper (or one with --by).")),
     grid: Path = GridOption,
     where: str | None = typer.Option(None, "--where", help="OGR SQL filter on every mapper's polygons."),
     by: str | None = typer.Option(None, "--by", help="Column naming the mapper, to split files into delineations."),
@@ -66,7 +70,7 @@ def agreement(
     report: Path | None = ReportOption,
     quiet: bool = QuietOption,
 ) -> None:
-    """Agreement between mappers: pairwise IoU/Dice matrices, consensus (majority, STAPLE), a candidate placed among them."""
+    """Agreement between mappers: pairwise IoU/Dice matrices, consensus (majority, STAPLE), a candidate among them."""
     result = api.agreement(paths, grid, where, by, class_column, candidate,
                            consensus_path=consensus, json_path=json_out, report_path=report)
     table = Table(title=f"agreement of {result['n_mappers']} delineations")

@@ -15,7 +15,8 @@ from massmap.scene_info import scene_info
 @command("info")
 def info(
     scene: Path = typer.Argument(..., help="Wrapped phase (radians) or complex interferogram raster."),
-    coherence: Path | None = typer.Option(None, "--coherence", help="Coherence raster (found from product naming if omitted)."),
+    coherence: Path | None = typer.Option(None, "--coherence",
+                                          help="Coherence raster (found from product naming if omitted)."),
     band: int | None = typer.Option(None, "--band", help="Band holding the phase in a multi-band raster."),
     rewrap: bool = typer.Option(False, "--rewrap", help="Wrap an unwrapped phase into [-pi, pi) first."),
     pixel_size: float | None = typer.Option(None, "--pixel-size", help="Pixel size in m for rasters without a CRS."),

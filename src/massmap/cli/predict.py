@@ -22,14 +22,19 @@ def predict(
     scene: Path = typer.Argument(..., help="Wrapped phase (radians) or complex interferogram raster."),
     output: Path | None = typer.Option(
         None, "--output", "-o", help="Polygons to write (GeoPackage, scene CRS); default ./SCENE_massmap.gpkg."),
-    coherence: Path | None = typer.Option(None, "--coherence", help="Coherence raster (found from product naming if omitted)."),
-    probability: Path | None = typer.Option(None, "--probability", help="Also write the probability map (Cloud-Optimised GeoTIFF)."),
+    coherence: Path | None = typer.Option(None, "--coherence",
+                                          help="Coherence raster (found from product naming if omitted)."),
+    probability: Path | None = typer.Option(None, "--probability",
+                                            help="Also write the probability map (Cloud-Optimised GeoTIFF)."),
     model: str = typer.Option("default", "--model", help="'default' or a model folder."),
-    threshold: float | None = typer.Option(None, "--threshold", help="Probability threshold (default: the model card's, usually 0.5)."),
+    threshold: float | None = typer.Option(None, "--threshold",
+                                           help="Probability threshold (default: the model card's, usually 0.5)."),
     min_area: float = typer.Option(MIN_MAPPED_AREA_M2, "--min-area", help="Drop polygons smaller than this (m2)."),
     overlap: float = typer.Option(0.25, "--overlap", help="Overlap of neighbouring tiles (fraction of a tile, 0-0.5)."),
     tta: bool = typer.Option(False, "--tta", help="Average the 8 flips and 90-degree rotations (8x slower)."),
-    backend: str = typer.Option("auto", "--backend", help="torch, onnx, or auto (ONNX Runtime on the CPU, measured faster). onnx exports MODEL/model.onnx on first use (or into ~/.cache/massmap/onnx when the folder is read-only)."),
+    backend: str = typer.Option("auto", "--backend", help=(
+        "torch, onnx, or auto (ONNX Runtime on the CPU, measured faster). onnx exports MODEL/model.onnx on first use "
+        "(or into ~/.cache/massmap/onnx when the folder is read-only).")),
     dem: Path | None = typer.Option(None, "--dem", help="DEM raster (needed by models with a slope or los channel)."),
     los: Path | None = typer.Option(
         None, "--los", help="LOS geometry, needed with --dem by models with a los channel: a 3-band GeoTIFF of the "

@@ -69,7 +69,7 @@ def gflop_per_megapixel(net: torch.nn.Module, in_channels: int, size_px: int = M
 def cpu_megapixels_per_second(net: torch.nn.Module, in_channels: int, size_px: int = MEASURE_SIZE_PX,
                               threads: int = SPEED_THREADS, repeats: int = SPEED_REPEATS) -> float:
     """Megapixels per second of a float32 forward pass on the CPU with `threads` threads (best of `repeats`)."""
-    net = net.eval().to("cpu", memory_format=torch.channels_last)
+    net = net.eval().to("cpu", memory_format=torch.channels_last)  # type: ignore[call-overload]  # torch stubs
     x = _input(in_channels, size_px)
     before = torch.get_num_threads()
     torch.set_num_threads(threads)

@@ -309,7 +309,8 @@ def benchmark_models(config: BenchmarkConfig, callbacks: Sequence[L.Callback] = 
         tmp.write_text(config.to_json() + "\n")
     costs = _CostCache(config.measure_size_px, config.speed_threads, config.speed_repeats)
     records: dict[str, RunRecord] = {}
-    trained, skipped = [], []
+    trained: list[str] = []
+    skipped: list[str] = []
     threads_before = torch.get_num_threads()
     if config.threads:
         torch.set_num_threads(config.threads)

@@ -1,4 +1,4 @@
-"""Training data: patches sampled from whole scenes (windows, never whole scenes in memory) and physical augmentations."""
+"""Training data: patches sampled from whole scenes (windows, never whole scenes in memory) and augmentations."""
 
 from massmap.data.augment import AugmentSettings, augment_patch
 from massmap.data.patches import PatchDataset, PatchSampler

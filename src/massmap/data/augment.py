@@ -37,14 +37,15 @@ class AugmentSettings:
 def flip_rotate(patch: PatchArrays, quarter_turns: int, flip: bool) -> PatchArrays:
     """Rotate every array of a patch by `quarter_turns` x 90 degrees, after a left-right flip when `flip`."""
 
-    def move(a: np.ndarray | None) -> np.ndarray | None:
-        if a is None:
-            return None
+    def turn(a: np.ndarray) -> np.ndarray:
         if flip:
             a = a[:, ::-1]
         return np.ascontiguousarray(np.rot90(a, quarter_turns))
 
-    return PatchArrays(move(patch.phase_rad), move(patch.coherence), move(patch.label), move(patch.dem_m),
+    def move(a: np.ndarray | None) -> np.ndarray | None:
+        return None if a is None else turn(a)
+
+    return PatchArrays(turn(patch.phase_rad), turn(patch.coherence), turn(patch.label), move(patch.dem_m),
                        move(patch.los))
 
 
@@ -67,7 +68,8 @@ def decorrelate(
     return wrap_phase(phase_rad + noise), (coherence * np.float32(factor)).astype(np.float32)
 
 
-def augment_patch(patch: PatchArrays, rng: np.random.Generator, settings: AugmentSettings = AugmentSettings()) -> PatchArrays:
+def augment_patch(patch: PatchArrays, rng: np.random.Generator,
+                  settings: AugmentSettings = AugmentSettings()) -> PatchArrays:
     """A randomly augmented copy of a patch (wrapped phase and coherence, before channel encoding)."""
     quarter_turns = int(rng.integers(4)) if settings.rotations else 0
     flip = bool(rng.random() < 0.5) if settings.flips else False

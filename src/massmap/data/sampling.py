@@ -267,6 +267,7 @@ def _boxes_px(labels: gpd.GeoSeries, grid: Grid) -> np.ndarray:
 
 def _mask_polygons(row: ManifestRow, grid: Grid) -> gpd.GeoSeries:
     """The objects of a label mask raster as polygons on the grid, so both label kinds are sampled alike."""
+    assert row.labels is not None, "called only for rows with a label mask"
     mask = read_mask(row.labels, grid)
     geoms = [shape(g) for g, v in features.shapes(mask, mask=mask.astype(bool), transform=grid.transform) if v == 1]
     return gpd.GeoSeries(geoms, crs=grid.crs)
@@ -346,7 +347,8 @@ def read_patch(reader: SceneReader, entry: SceneEntry, window: PatchWindow, patc
     dem = None
     if with_dem:
         if sw.dem_m is None:
-            raise BadInputError(f"{entry.row.phase}: the slope channel needs a DEM; add one in the manifest's dem column")
+            raise BadInputError(
+                f"{entry.row.phase}: the slope channel needs a DEM; add one in the manifest's dem column")
         dem = _pad(sw.dem_m.astype(np.float32), patch_size, np.nan)
     los = None
     if with_los:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -27,7 +29,7 @@ from massmap.evaluate.objects import ObjectSet, objects_from_mask, objects_from_
 from massmap.evaluate.pixel import pixel_metrics
 from massmap.evaluate.staple import majority_vote, staple
 from massmap.grid import Grid
-from massmap.io.labels import is_raster_path, read_mask, read_polygons, rasterize_polygons
+from massmap.io.labels import is_raster_path, rasterize_polygons, read_mask, read_polygons
 from massmap.io.scene import open_scene
 from massmap.log import get_logger
 from massmap.report import write_json
@@ -142,7 +144,7 @@ def evaluate(
         n, n_missed = int(in_class.sum()), int((in_class & ~matched).sum())
         missed_by_size.append({"size_class": name, "n_truth": n, "n_missed": n_missed,
                                "fraction_missed": n_missed / n if n else None})
-    result = {
+    result: dict[str, Any] = {
         "inputs": {"pred": str(pred_path), "truth": str(truth_path), "grid": str(grid_path), "where": where},
         "pixel": pixel_metrics(pred_mask, truth_mask, valid),
         "object": metrics_from_pairs(pairs, iou_threshold),
@@ -163,7 +165,7 @@ def evaluate(
     return result
 
 
-def _unique_names(paths: list[Path]) -> list[str]:
+def _unique_names(paths: Sequence[Path]) -> list[str]:
     names = [p.stem for p in paths]
     if len(set(names)) < len(names):
         names = [str(p) for p in paths]
@@ -171,12 +173,12 @@ def _unique_names(paths: list[Path]) -> list[str]:
 
 
 def read_delineations(
-    paths: list[PathLike], grid: Grid, where: str | None = None, by: str | None = None
+    paths: Sequence[PathLike], grid: Grid, where: str | None = None, by: str | None = None
 ) -> tuple[list[str], list[gpd.GeoDataFrame]]:
     """Each mapper's polygons on the grid: one file per mapper, or files split by the values of column `by`."""
-    paths = [Path(p) for p in paths]
+    files = [Path(p) for p in paths]
     names, frames = [], []
-    for path, stem in zip(paths, _unique_names(paths)):
+    for path, stem in zip(files, _unique_names(files)):
         if is_raster_path(path):
             raise BadInputError(f"{path}: agreement reads polygons (any vector format), not mask rasters")
         gdf = read_polygons(path, grid, where)
@@ -185,12 +187,14 @@ def read_delineations(
             frames.append(gdf)
             continue
         if by not in gdf.columns:
-            raise BadInputError(f"{path}: no column {by!r} to split mappers by (columns: {', '.join(map(str, gdf.columns))})")
+            columns = ", ".join(map(str, gdf.columns))
+            raise BadInputError(f"{path}: no column {by!r} to split mappers by (columns: {columns})")
         for value, group in gdf.groupby(by, sort=True):
             names.append(str(value) if len(paths) == 1 else f"{stem}:{value}")
             frames.append(group)
     if len(frames) < 2:
-        raise BadInputError(f"{', '.join(map(str, paths))}: agreement needs at least two delineations, found {len(frames)}")
+        raise BadInputError(
+            f"{', '.join(map(str, paths))}: agreement needs at least two delineations, found {len(frames)}")
     return names, frames
 
 
@@ -208,7 +212,7 @@ def _matrix_block(iou: np.ndarray, dice: np.ndarray) -> dict:
 
 
 def agreement(
-    paths: list[PathLike],
+    paths: Sequence[PathLike],
     grid_path: PathLike,
     where: str | None = None,
     by: str | None = None,
@@ -259,13 +263,15 @@ def agreement(
                   "with_classes": None}
         if class_masks is not None and not is_raster_path(candidate_path):
             cand = read_polygons(candidate_path, grid)
+            assert class_column is not None and classes is not None  # class_masks exist only with a class column
             if class_column in cand.columns:
                 cand_classes = _class_masks(cand, grid, class_column, classes, str(candidate_path))
                 w = result["with_classes"]
                 placed["with_classes"] = candidate_placement(
                     cand_classes, class_masks, np.asarray(w["iou_matrix"]), np.asarray(w["dice_matrix"]), valid)
             else:
-                log.info("%s has no column %r: the candidate is placed without classes only", candidate_path, class_column)
+                log.info("%s has no column %r: the candidate is placed without classes only",
+                         candidate_path, class_column)
         result["candidate"] = placed
     stacked = np.stack(masks)
     majority = majority_vote(stacked, valid)
@@ -308,7 +314,8 @@ def inventory_stats(
     if gdf.crs is None:
         log.warning("%s has no CRS: areas are in squared map units, not m2", path)
     areas = geodesic_area_m2(gdf.geometry)
-    result = {"inputs": {"path": str(path), "where": where}, **magnitude_frequency(areas, n_bootstrap=n_bootstrap, seed=seed)}
+    result = {"inputs": {"path": str(path), "where": where},
+              **magnitude_frequency(areas, n_bootstrap=n_bootstrap, seed=seed)}
     if json_path is not None:
         write_json(json_path, result)
     if report_path is not None:

@@ -30,7 +30,7 @@ def _block_any(mask: np.ndarray, step: int) -> np.ndarray:
     ph, pw = math.ceil(h / step) * step, math.ceil(w / step) * step
     padded = np.zeros((ph, pw), dtype=bool)
     padded[:h, :w] = mask
-    return padded.reshape(ph // step, step, pw // step, step).any(axis=(1, 3))
+    return np.asarray(padded.reshape(ph // step, step, pw // step, step).any(axis=(1, 3)))
 
 
 def _map_axes(fig: Figure, grid: Grid):
@@ -85,12 +85,14 @@ def overlay_map_figure(pred: np.ndarray, truth: np.ndarray, valid: np.ndarray | 
     category[p & ~t] = 2
     category[t & ~p] = 3
     category[p & t] = 1
-    cmap = ListedColormap(["white", "#2ca02c", "#d62728", "#1f77b4", "#bbbbbb"])
+    colours = ["white", "#2ca02c", "#d62728", "#1f77b4", "#bbbbbb"]
+    cmap = ListedColormap(colours)
     fig = Figure(figsize=(6.5, 6.0))
     ax = _map_axes(fig, grid)
     ax.imshow(category, cmap=cmap, vmin=0, vmax=4, extent=_extent(grid), interpolation="nearest")
 
-    handles = [Patch(color=c, label=n) for c, n in zip(cmap.colors[1:], ["both", "prediction only", "truth only", "nodata"])]
+    names = ["both", "prediction only", "truth only", "nodata"]
+    handles = [Patch(color=c, label=n) for c, n in zip(colours[1:], names)]
     ax.legend(handles=handles, loc="upper right", fontsize=8, framealpha=0.9)
     return fig
 

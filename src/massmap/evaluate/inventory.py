@@ -127,7 +127,8 @@ def fit_inverse_gamma(areas_m2: np.ndarray) -> dict:
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         try:
-            rho, loc, scale = stats.invgamma.fit(km2, MALAMUD_RHO, loc=min(MALAMUD_S_KM2, 0.5 * km2.min()), scale=scale0)
+            rho, loc, scale = stats.invgamma.fit(km2, MALAMUD_RHO, loc=min(MALAMUD_S_KM2, 0.5 * km2.min()),
+                                                 scale=scale0)
         except (RuntimeError, ValueError, FloatingPointError) as exc:
             log.warning("inverse-gamma fit failed (%s)", exc)
             rho = loc = scale = float("nan")
@@ -144,7 +145,7 @@ def fit_inverse_gamma(areas_m2: np.ndarray) -> dict:
 
 
 def magnitude_frequency(areas_m2: np.ndarray, n_bootstrap: int = 100, bins_per_decade: int = 10, seed: int = 0) -> dict:
-    """The full magnitude-frequency analysis of an inventory's areas (m2): density, rollover, power law, inverse gamma."""
+    """The magnitude-frequency analysis of an inventory's areas (m2): density, rollover, power law, inverse gamma."""
     a = np.asarray(areas_m2, dtype=np.float64)
     density = area_density(a, bins_per_decade)
     positive = a[a > 0]

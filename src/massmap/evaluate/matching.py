@@ -54,7 +54,7 @@ def overlap_pairs(pred: ObjectSet, truth: ObjectSet) -> OverlapPairs:
 
 
 def _small_ids(labels: np.ndarray, valid: np.ndarray | None) -> np.ndarray:
-    """Flat label ids (0 = background or nodata), renumbered 1..n in value order when too large or negative for bincount."""
+    """Flat label ids (0 = background or nodata), renumbered 1..n in value order when unfit for bincount."""
     flat = np.asarray(labels).ravel()
     if valid is not None:
         flat = np.where(np.asarray(valid, dtype=bool).ravel(), flat, 0)
@@ -66,7 +66,8 @@ def _small_ids(labels: np.ndarray, valid: np.ndarray | None) -> np.ndarray:
     return flat.astype(np.intp, copy=False)
 
 
-def label_overlap_pairs(pred_labels: np.ndarray, truth_labels: np.ndarray, valid: np.ndarray | None = None) -> OverlapPairs:
+def label_overlap_pairs(pred_labels: np.ndarray, truth_labels: np.ndarray,
+                        valid: np.ndarray | None = None) -> OverlapPairs:
     """`overlap_pairs` of two label images (0 = background) by counting pixel pairs, without building ObjectSets.
 
     The fast path for training validation, which scores label images every epoch; objects are numbered in order

@@ -15,13 +15,14 @@ MAX_OBJECT_ROWS = 300
 def evaluation_report(result: dict, pred: np.ndarray, truth: np.ndarray, valid: np.ndarray, grid: Grid) -> Report:
     """Report of `evaluate`: pixel and object scores, the threshold curve, misses by size and an agreement map."""
     inp, px, ob = result["inputs"], result["pixel"], result["object"]
+    filtered = f", reference filtered by {inp['where']}" if inp["where"] else ""
     report = Report("Delineation against reference", f"Prediction {inp['pred']} against {inp['truth']} "
-                    f"on the grid of {inp['grid']}" + (f", reference filtered by {inp['where']}" if inp["where"] else "")
-                    + ". Scores count valid (non-nodata) pixels only.")
+                    f"on the grid of {inp['grid']}" + filtered + ". Scores count valid (non-nodata) pixels only.")
     report.add_heading("Pixel level")
     report.add_table([{k: px[k] for k in ("iou", "dice", "precision", "recall", "tp", "fp", "fn")}])
     report.add_heading("Object level")
-    report.add_text(f"One-to-one optimal assignment of objects by IoU; a match counts when IoU >= {ob['iou_threshold']:g}.")
+    report.add_text("One-to-one optimal assignment of objects by IoU; "
+                    f"a match counts when IoU >= {ob['iou_threshold']:g}.")
     report.add_table([ob])
     report.add_figure(figures.curve_figure(result["curve"], ob["iou_threshold"]),
                       "Object precision, recall and F1 against the IoU threshold of a match.")
@@ -65,7 +66,8 @@ def agreement_report(result: dict, masks: list[np.ndarray], candidate: np.ndarra
             report.add_figure(figures.matrix_figure(np.asarray(block[f"{score}_matrix"]), names, f"{name} {label}"),
                               f"Pairwise {name} of the delineations, {label}.")
     if result["with_classes"] is not None:
-        report.add_table([_spread_row(f"IoU class {c}", b["iou"]) for c, b in result["with_classes"]["per_class"].items()],
+        per_class = result["with_classes"]["per_class"]
+        report.add_table([_spread_row(f"IoU class {c}", b["iou"]) for c, b in per_class.items()],
                          caption="Agreement within each class alone.")
     cand = result["candidate"]
     if cand is not None:
@@ -78,8 +80,10 @@ def agreement_report(result: dict, masks: list[np.ndarray], candidate: np.ndarra
                 {"": f"candidate vs experts ({label})", "IoU mean": p["iou"]["mean"], "IoU std": p["iou"]["std"],
                  "Dice mean": p["dice"]["mean"], "Dice std": p["dice"]["std"]},
                 {"": f"experts vs each other ({label})", "IoU mean": p["experts_iou"]["mean"],
-                 "IoU std": p["experts_iou"]["std"], "Dice mean": p["experts_dice"]["mean"], "Dice std": p["experts_dice"]["std"]},
-            ], caption=f"Candidate mean IoU within the expert pairs' range: {'yes' if p['within_expert_range'] else 'no'}.")
+                 "IoU std": p["experts_iou"]["std"], "Dice mean": p["experts_dice"]["mean"],
+                 "Dice std": p["experts_dice"]["std"]},
+            ], caption="Candidate mean IoU within the expert pairs' range: "
+                       f"{'yes' if p['within_expert_range'] else 'no'}.")
             report.add_table([
                 {"expert": n, "candidate IoU": ci, "expert's mean IoU to other experts": ei,
                  "candidate Dice": cd, "expert's mean Dice to other experts": ed}
@@ -91,7 +95,8 @@ def agreement_report(result: dict, masks: list[np.ndarray], candidate: np.ndarra
     report.add_text(f"Majority vote (pixels drawn by more than half of the mappers): "
                     f"{result['consensus']['majority']['area_m2']:,.0f} m2. STAPLE (Warfield et al. 2004) consensus "
                     f"at probability >= 0.5: {st['area_m2']:,.0f} m2 after {st['iterations']} EM iterations.")
-    report.add_table([{"mapper": n, "sensitivity": st["sensitivity"][n], "specificity": st["specificity"][n]} for n in names],
+    report.add_table([{"mapper": n, "sensitivity": st["sensitivity"][n], "specificity": st["specificity"][n]}
+                      for n in names],
                      caption="Each mapper's performance as estimated by STAPLE.")
     report.add_heading("Outlines")
     outline_masks, outline_names = list(masks), list(names)

@@ -79,7 +79,7 @@ def staple(
     p = np.full(k, INITIAL_PERFORMANCE)
     q = np.full(k, INITIAL_PERFORMANCE)
     converged = False
-    for iteration in range(1, max_iterations + 1):
+    for iteration in range(1, max_iterations + 1):  # noqa: B007  (the count is returned after the loop)
         weights = _posterior(pattern_d, p, q, f)
         wc = weights * count
         p_new = (pattern_d @ wc) / max(wc.sum(), _EPS)

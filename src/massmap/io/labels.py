@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 from pathlib import Path
 
@@ -24,12 +25,12 @@ log = get_logger(__name__)
 RASTER_SUFFIXES = {".tif", ".tiff", ".vrt", ".img", ".hgt", ".nc"}
 
 
-def is_raster_path(path: str | Path) -> bool:
+def is_raster_path(path: str | os.PathLike) -> bool:
     """True when a label file is a mask raster rather than a vector file (by extension)."""
     return Path(path).suffix.lower() in RASTER_SUFFIXES
 
 
-def read_polygons(path: str | Path, grid: Grid | None = None, where: str | None = None) -> gpd.GeoDataFrame:
+def read_polygons(path: str | os.PathLike, grid: Grid | None = None, where: str | None = None) -> gpd.GeoDataFrame:
     """Read label polygons with their attributes, optionally filtered by an OGR SQL `where`, in the grid's CRS.
 
     Invalid geometries are repaired with shapely's make_valid (with a warning); empty files give an empty frame.
@@ -75,7 +76,7 @@ def rasterize_polygons(gdf: gpd.GeoDataFrame, grid: Grid, values: np.ndarray | N
     return rasterize(pairs, out_shape=grid.shape, transform=grid.transform, fill=0, dtype=dtype)
 
 
-def read_mask(path: str | Path, grid: Grid) -> np.ndarray:
+def read_mask(path: str | os.PathLike, grid: Grid) -> np.ndarray:
     """Read a binary label mask raster onto the grid (nearest neighbour when its grid differs); uint8 0/1."""
     path = Path(path)
     try:
@@ -86,7 +87,8 @@ def read_mask(path: str | Path, grid: Grid) -> np.ndarray:
                     data = ds.read(1)
                 else:
                     if grid.crs is None or ds.crs is None:
-                        raise BadInputError(f"{path}: mask is {ds.height} x {ds.width}, the scene {grid.height} x {grid.width}")
+                        raise BadInputError(
+                            f"{path}: mask is {ds.height} x {ds.width}, the scene {grid.height} x {grid.width}")
                     data = np.zeros(grid.shape, dtype=ds.dtypes[0])
                     reproject(rasterio.band(ds, 1), data, dst_transform=grid.transform, dst_crs=grid.crs,
                               resampling=Resampling.nearest)

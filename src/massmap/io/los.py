@@ -16,6 +16,7 @@ line-of-sight component d . look, positive away from the satellite. Three kinds 
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -64,7 +65,7 @@ def _sibling(path: Path, pattern: re.Pattern, replacement: str) -> Path:
     return sibling
 
 
-def find_los_files(path: str | Path) -> LosFiles:
+def find_los_files(path: str | os.PathLike) -> LosFiles:
     """The LOS layers named by `path`: a LiCSAR E/N/U file (siblings found), a HyP3 lv_theta/lv_phi file
     (sibling found), or else a 3-band ENU GeoTIFF."""
     path = Path(path)

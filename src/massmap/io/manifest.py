@@ -65,23 +65,30 @@ def read_manifest(path: str | os.PathLike, check_files: bool = True) -> list[Man
         if split not in SPLITS:
             raise BadInputError(f"{path}: line {i}: split {split!r} is not one of {', '.join(SPLITS)}")
 
-        def resolve(key: str) -> Path | None:
-            value = (row.get(key) or "").strip()
-            if not value:
-                return None
-            p = Path(value)
-            p = p if p.is_absolute() else base / p
-            if check_files and not p.exists():
-                raise BadInputError(f"{path}: line {i}: {key} file {value} not found")
-            return p
-
-        phase = resolve(phase_col)
+        where = f"{path}: line {i}"
+        cells = {k: (v or "").strip() for k, v in row.items() if k}
+        phase = listed_path(cells, phase_col, base, where, check_files)
         if phase is None:
-            raise BadInputError(f"{path}: line {i}: empty {phase_col}")
-        out.append(ManifestRow(phase=phase, labels=resolve("labels"), split=split, coherence=resolve("coherence"),
-                               dem=resolve("dem"), negative=(row.get("negative") or "").strip(),
-                               los=resolve("los"), traps=resolve("traps")))
+            raise BadInputError(f"{where}: empty {phase_col}")
+        out.append(ManifestRow(
+            phase=phase, labels=listed_path(cells, "labels", base, where, check_files), split=split,
+            coherence=listed_path(cells, "coherence", base, where, check_files),
+            dem=listed_path(cells, "dem", base, where, check_files), negative=cells.get("negative", ""),
+            los=listed_path(cells, "los", base, where, check_files),
+            traps=listed_path(cells, "traps", base, where, check_files)))
     return out
+
+
+def listed_path(cells: dict[str, str], key: str, base: Path, where: str, must_exist: bool = True) -> Path | None:
+    """The file a CSV row names in column `key`, relative to the CSV's folder `base`; None when the cell is empty."""
+    value = cells.get(key, "")
+    if not value:
+        return None
+    p = Path(value)
+    p = p if p.is_absolute() else base / p
+    if must_exist and not p.exists():
+        raise BadInputError(f"{where}: {key} file {value} not found")
+    return p
 
 
 def write_manifest(rows: list[ManifestRow], path: str | os.PathLike) -> Path:

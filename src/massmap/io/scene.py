@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -146,7 +147,10 @@ class SceneReader:
         self.grid = Grid(ds.height, ds.width, ds.transform, ds.crs if georef else None, self.pixel_size_m)
         self._coh = self._open_coherence()
         self._dem = self._open_on_grid(Path(self.dem_path), "DEM", Resampling.bilinear) if self.dem_path else None
-        self._los_files, self._los = self._open_los() if self.los_path else (None, {})
+        self._los_files: LosFiles | None = None
+        self._los: dict = {}
+        if self.los_path:
+            self._los_files, self._los = self._open_los(self.los_path)
 
     def _open_coherence(self):
         path = Path(self.coherence_path) if self.coherence_path else None
@@ -167,9 +171,9 @@ class SceneReader:
         self._coh_scale = 1.0 / 255.0 if reader.dtypes[0] == "uint8" else 1.0
         return reader
 
-    def _open_los(self) -> tuple[LosFiles, dict]:
+    def _open_los(self, los_path: Path) -> tuple[LosFiles, dict]:
         """Open every file of the LOS geometry on the phase grid, checking each has the bands its layers need."""
-        files = find_los_files(self.los_path)
+        files = find_los_files(los_path)
         opened = {}
         for path in files.paths:
             # LiCSAR and HyP3 write 0 where there is no geometry, often without declaring it as nodata.
@@ -261,28 +265,31 @@ class SceneReader:
         window = window or Window(0, 0, self.grid.width, self.grid.height)
         phase, amplitude = self.read_phase(window)
         if self._coh is not None:
-            coh = self._read(self._coh, window, Path(self.coherence_source)).astype(np.float32) * np.float32(self._coh_scale)
+            coh = (self._read(self._coh, window, Path(self.coherence_source)).astype(np.float32)
+                   * np.float32(self._coh_scale))
             coh = np.clip(coh, 0.0, 1.0)
             coh[~np.isfinite(phase)] = np.nan
         else:
             coh = self._proxy(window)
         dem = None
         if self._dem is not None:
-            dem = self._read(self._dem, window, Path(self.dem_path)).astype(np.float32)
+            dem = self._read(self._dem, window, Path(str(self.dem_path))).astype(np.float32)
         valid = np.isfinite(phase) & np.isfinite(coh)
         look = self.read_look(window) if self._los_files is not None else None
         return SceneWindow(phase_rad=phase, coherence=coh, valid=valid, amplitude=amplitude, dem_m=dem, look_enu=look)
 
     def read_look(self, window: Window) -> np.ndarray:
         """The unit look vector (satellite to ground, east-north-up; float32 (3, rows, cols), NaN = unknown)."""
+        files = self._los_files
+        assert files is not None, "read_look needs the scene's LOS geometry"
         layers = []
-        for path, band in self._los_files.layers:
+        for path, band in files.layers:
             ds = self._los[path]
             values = self._read(ds, window, path, band).astype(np.float32)
             if ds.nodata is not None and not math.isnan(ds.nodata):
                 values[values == ds.nodata] = np.nan
             layers.append(values)
-        return look_enu_from_layers(self._los_files, layers)
+        return look_enu_from_layers(files, layers)
 
     def _proxy(self, window: Window) -> np.ndarray:
         """The proxy needs a halo around the window so tiles agree with the whole-scene proxy."""
@@ -330,13 +337,13 @@ class SceneReader:
 
 
 def open_scene(
-    phase_path: str | Path,
-    coherence_path: str | Path | None = None,
-    dem_path: str | Path | None = None,
+    phase_path: str | os.PathLike,
+    coherence_path: str | os.PathLike | None = None,
+    dem_path: str | os.PathLike | None = None,
     band: int | None = None,
     rewrap: bool = False,
     pixel_size_m: float | None = None,
-    los_path: str | Path | None = None,
+    los_path: str | os.PathLike | None = None,
 ) -> SceneReader:
     """Open an interferogram (wrapped phase or complex) with its coherence, DEM and LOS geometry; see `SceneReader`."""
     return SceneReader(

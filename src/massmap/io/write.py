@@ -13,7 +13,8 @@ from rasterio.shutil import copy as rio_copy
 from massmap.atomic import atomic_path
 from massmap.grid import Grid
 
-_VECTOR_DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON", ".shp": "ESRI Shapefile", ".fgb": "FlatGeobuf"}
+_VECTOR_DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON", ".shp": "ESRI Shapefile",
+                   ".fgb": "FlatGeobuf"}
 
 
 def raster_profile(grid: Grid, dtype: str, count: int = 1, nodata: float | None = None) -> dict:

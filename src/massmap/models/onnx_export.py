@@ -29,7 +29,8 @@ def _as_loaded(model: str | os.PathLike | LoadedModel) -> LoadedModel:
     return model if isinstance(model, LoadedModel) else load_model(model, device="cpu")
 
 
-def export_onnx(model: str | os.PathLike | LoadedModel, out: str | os.PathLike | None = None, check: bool = True) -> Path:
+def export_onnx(model: str | os.PathLike | LoadedModel, out: str | os.PathLike | None = None,
+                check: bool = True) -> Path:
     """Write the network as ONNX (dynamic batch, rows and columns; output logits), atomically.
 
     `out` defaults to `model.onnx` in the model folder. With `check`, ONNX Runtime must reproduce torch's
@@ -45,7 +46,8 @@ def export_onnx(model: str | os.PathLike | LoadedModel, out: str | os.PathLike |
     with warnings.catch_warnings(), torch.inference_mode():
         warnings.simplefilter("ignore")
         torch.onnx.export(
-            net, (example,), buffer, dynamo=False, opset_version=OPSET, input_names=[INPUT_NAME],
+            net, (example,), buffer, dynamo=False,  # type: ignore[arg-type]  # a file object works
+            opset_version=OPSET, input_names=[INPUT_NAME],
             output_names=[OUTPUT_NAME], dynamic_axes={INPUT_NAME: axes, OUTPUT_NAME: axes},
         )
     if check:
@@ -79,7 +81,8 @@ def model_digest(loaded: LoadedModel) -> str:
 
 def onnx_cache_dir() -> Path:
     """Where ONNX exports of models in read-only folders go: $MASSMAP_CACHE_DIR/onnx or ~/.cache/massmap/onnx."""
-    root = os.environ.get("MASSMAP_CACHE_DIR") or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "massmap"
+    root = (os.environ.get("MASSMAP_CACHE_DIR")
+            or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "massmap")
     return Path(root) / "onnx"
 
 

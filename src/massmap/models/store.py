@@ -111,7 +111,8 @@ def load_model(model: str | os.PathLike = DEFAULT_MODEL, device: str | None = No
         net.load_state_dict(state, strict=True)
     except RuntimeError as exc:
         first = str(exc).strip().splitlines()[0]
-        raise IncompatibleModelError(f"{path}: weights do not fit the card's {card.arch}/{card.encoder} ({first})") from None
+        raise IncompatibleModelError(
+            f"{path}: weights do not fit the card's {card.arch}/{card.encoder} ({first})") from None
     dev = pick_device(device)
     net = net.to(dev).eval()
     if dev.type == "cpu":

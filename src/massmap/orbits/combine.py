@@ -83,7 +83,8 @@ def _column(gdf: gpd.GeoDataFrame, name: str, rows: np.ndarray) -> np.ndarray:
 
 
 def _note(seen_in: str, visible_asc, visible_desc) -> str:
-    text = {BOTH: "seen in both orbits", ASCENDING: "seen in ascending only", DESCENDING: "seen in descending only"}[seen_in]
+    text = {BOTH: "seen in both orbits", ASCENDING: "seen in ascending only",
+            DESCENDING: "seen in descending only"}[seen_in]
     if visible_asc is None:
         return text
     poor = [name for name, ok in ((ASCENDING, visible_asc), (DESCENDING, visible_desc)) if not ok]

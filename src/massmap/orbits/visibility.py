@@ -20,7 +20,8 @@ from rasterio.errors import RasterioIOError
 from rasterio.features import geometry_mask
 from rasterio.vrt import WarpedVRT
 from rasterio.warp import calculate_default_transform
-from rasterio.windows import Window, from_bounds, transform as window_transform
+from rasterio.windows import Window, from_bounds
+from rasterio.windows import transform as window_transform
 
 from massmap.constants import HEADING_ASCENDING_DEG, HEADING_DESCENDING_DEG
 from massmap.errors import BadInputError

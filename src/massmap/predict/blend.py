@@ -2,8 +2,8 @@
 
 Each tile's prediction is weighted by a cosine cross-fade over the overlap on its interior sides (full
 weight on sides at the scene edge) that ignores the outer quarter of the overlap, so neighbouring tiles
-blend without seams and the network's tile-edge artefacts get no weight. Rows no later tile can touch are normalised and handed to a sink (a GeoTIFF writer), so
-memory holds only a few tile rows whatever the scene size.
+blend without seams and the network's tile-edge artefacts get no weight. Rows no later tile can touch are
+normalised and handed to a sink (a GeoTIFF writer), so memory holds only a few tile rows whatever the scene size.
 """
 
 from __future__ import annotations

@@ -217,7 +217,7 @@ def _blend_scene(
             _check_wrapped(sw.phase_rad, reader)
             los = None
             if "los" in card.channels:
-                los = downslope_los_sensitivity(sw.dem_m, pixel_size_m, sw.look_enu)
+                los = downslope_los_sensitivity(sw.dem_m, pixel_size_m, sw.look_enu)  # type: ignore[arg-type]
             channels = pad_to_tile(encode_channels(card.channels, sw.phase_rad, sw.coherence, sw.dem_m, pixel_size_m,
                                                    los), layout.tile_px)
             blender.set_valid(r0, sw.valid)

@@ -8,7 +8,8 @@ from massmap.simulate import constants as C
 from massmap.simulate.spectral import power_law_field
 
 
-def turbulent_phase(rng: np.random.Generator, shape: tuple[int, int], pixel_size_m: float, rms_rad: float) -> np.ndarray:
+def turbulent_phase(rng: np.random.Generator, shape: tuple[int, int], pixel_size_m: float,
+                    rms_rad: float) -> np.ndarray:
     """Turbulent delay (rad) with a k^-8/3 power spectrum; `rms_rad` is its expected rms over a 20 km scene."""
     return power_law_field(rng, shape, pixel_size_m, C.TURBULENCE_SPECTRAL_EXPONENT, rms_rad,
                            reference_size_m=C.TURBULENCE_REFERENCE_SIZE_M)
@@ -23,18 +24,20 @@ def stratified_phase(
     and `variation` (relative, around 0) lets the coefficient drift slowly across the scene.
     """
     height_km = (dem_m - np.float32(dem_m.mean())) / np.float32(1000.0)
-    coefficient = np.float32(rad_per_km)
+    coefficient: np.ndarray | np.float32 = np.float32(rad_per_km)
     if variation is not None:
         coefficient = coefficient * (np.float32(1.0) + variation)
     return (coefficient * height_km * (np.float32(1.0) + np.float32(curvature_per_km) * height_km)).astype(np.float32)
 
 
-def orbital_ramp(shape: tuple[int, int], pixel_size_m: float, east_rad_per_km: float, north_rad_per_km: float) -> np.ndarray:
+def orbital_ramp(shape: tuple[int, int], pixel_size_m: float, east_rad_per_km: float,
+                 north_rad_per_km: float) -> np.ndarray:
     """A planar phase ramp (rad) from residual orbit errors, zero at the scene centre."""
     rows, cols = shape
     east_km = (np.arange(cols, dtype=np.float32) - cols / 2) * np.float32(pixel_size_m / 1000.0)
     north_km = -(np.arange(rows, dtype=np.float32) - rows / 2) * np.float32(pixel_size_m / 1000.0)
-    return (np.float32(east_rad_per_km) * east_km[None, :] + np.float32(north_rad_per_km) * north_km[:, None]).astype(np.float32)
+    return (np.float32(east_rad_per_km) * east_km[None, :]
+            + np.float32(north_rad_per_km) * north_km[:, None]).astype(np.float32)
 
 
 def draw_atmosphere(

@@ -53,7 +53,7 @@ class SimulationConfig:
     negative_kinds: tuple[str, ...] = field(default=NEGATIVE_KINDS)
 
     def __post_init__(self) -> None:
-        self.n_movements = tuple(int(v) for v in self.n_movements)
+        self.n_movements = tuple(int(v) for v in self.n_movements)  # type: ignore[assignment]  # JSON gives lists
         self.temporal_baselines_days = tuple(int(v) for v in self.temporal_baselines_days)
         self.negative_kinds = tuple(str(v) for v in self.negative_kinds)
         self.validate()
@@ -84,7 +84,8 @@ class SimulationConfig:
         if self.crs != "auto":
             try:
                 if not CRS.from_user_input(self.crs).is_projected:
-                    problems.append(f"crs {self.crs} is not a projected CRS in metres (try a UTM zone, e.g. EPSG:32632)")
+                    problems.append(
+                        f"crs {self.crs} is not a projected CRS in metres (try a UTM zone, e.g. EPSG:32632)")
             except CRSError:
                 problems.append(f"crs {self.crs!r} is not a CRS")
         bad = [k for k in self.negative_kinds if k not in NEGATIVE_KINDS]

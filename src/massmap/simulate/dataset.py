@@ -39,7 +39,8 @@ def _fixed_vector_timestamps() -> Iterator[None]:
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
 
 
-def write_scene(scene: SimulatedScene, out_dir: str | os.PathLike, name: str, quicklook: bool = True) -> dict[str, Path]:
+def write_scene(scene: SimulatedScene, out_dir: str | os.PathLike, name: str,
+                quicklook: bool = True) -> dict[str, Path]:
     """Write NAME_phase.tif, NAME_coh.tif, NAME_dem.tif, NAME_los.tif, NAME_traps.tif, NAME_labels.gpkg,
     NAME_meta.json and NAME_quicklook.png.
 

@@ -116,8 +116,10 @@ def movement_footprint(movement: dict, shape: tuple[int, int], pixel_size_m: flo
     north = -(np.arange(rows.start, rows.stop, dtype=np.float32) - r0) * np.float32(pixel_size_m)
     aspect = np.radians(movement["aspect_deg"])
     # Downslope (u) and cross-slope (v) coordinates, normalised by the half length and half width.
-    u = (east[None, :] * np.float32(np.sin(aspect)) + north[:, None] * np.float32(np.cos(aspect))) / np.float32(length_m / 2)
-    v = (east[None, :] * np.float32(np.cos(aspect)) - north[:, None] * np.float32(np.sin(aspect))) / np.float32(width_m / 2)
+    u = ((east[None, :] * np.float32(np.sin(aspect)) + north[:, None] * np.float32(np.cos(aspect)))
+         / np.float32(length_m / 2))
+    v = ((east[None, :] * np.float32(np.cos(aspect)) - north[:, None] * np.float32(np.sin(aspect)))
+         / np.float32(width_m / 2))
     v = v / np.clip(1.0 + movement["toe_widening"] * u, 0.3, None)
     radius = np.hypot(u, v)
     angle = np.arctan2(v, u)

@@ -68,7 +68,7 @@ def range_slope_rad(slope_rad: np.ndarray, aspect_rad: np.ndarray, heading_deg: 
 
 
 def layover_shadow_masks(
-    slope_rad: np.ndarray, aspect_rad: np.ndarray, heading_deg: float, incidence_rad: np.ndarray
+    slope_rad: np.ndarray, aspect_rad: np.ndarray, heading_deg: float, incidence_rad: np.ndarray | float | np.floating
 ) -> tuple[np.ndarray, np.ndarray]:
     """Layover where the slope facing the radar exceeds the incidence; shadow where the slope facing away
     exceeds 90 degrees minus the incidence (local slope and aspect only)."""

@@ -10,8 +10,8 @@ import numpy as np
 
 from massmap.constants import WAVELENGTH_M, los_phase_rad
 from massmap.grid import Grid
-from massmap.json_values import json_ready
 from massmap.io.scene import wrap_phase
+from massmap.json_values import json_ready
 from massmap.simulate import constants as C
 from massmap.simulate.atmosphere import draw_atmosphere
 from massmap.simulate.config import SimulationConfig

@@ -7,9 +7,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from massmap.errors import BadInputError
-from massmap.settings_json import known_fields, parse_object, read_text
 from massmap.models.channels import ENCODINGS, channels_for
 from massmap.models.factory import available_architectures
+from massmap.settings_json import known_fields, parse_object, read_text
 from massmap.train.losses import LOSSES
 
 SCHEDULES = ("cosine", "onecycle")

@@ -45,8 +45,8 @@ def object_weights(target: torch.Tensor, reference_px: float = OBJECT_REFERENCE_
             per_object = np.clip(reference_px / np.bincount(components.ravel()), 1.0, max_weight).astype(np.float32)
             per_object[0] = 1.0
             weights[index] = per_object[components]
-    weights = torch.from_numpy(weights).to(target.device)
-    return torch.where(target == IGNORE_LABEL, torch.zeros_like(weights), weights)
+    weight_t = torch.from_numpy(weights).to(target.device)
+    return torch.where(target == IGNORE_LABEL, torch.zeros_like(weight_t), weight_t)
 
 
 class ObjectBceDiceLoss(torch.nn.Module):

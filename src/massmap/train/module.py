@@ -12,8 +12,7 @@ import torch
 
 from massmap.constants import OBJECT_IOU_THRESHOLD
 from massmap.data.sampling import IGNORE_LABEL
-from massmap.evaluate.matching import object_scores
-from massmap.evaluate.matching import object_metrics
+from massmap.evaluate.matching import object_metrics, object_scores
 from massmap.evaluate.pixel import metrics_from_counts, pixel_counts
 from massmap.train.config import TrainConfig
 from massmap.train.losses import make_loss
@@ -22,7 +21,7 @@ from massmap.train.losses import make_loss
 def freeze_encoder(net: torch.nn.Module) -> None:
     """Stop training the encoder (for very few labels): no gradients, batch-norm statistics kept."""
     net.encoder.requires_grad_(False)
-    net.encoder.eval()
+    net.encoder.eval()  # type: ignore[union-attr]  # torch types submodules as Tensor | Module
 
 
 class SegmentationModule(L.LightningModule):
@@ -45,7 +44,7 @@ class SegmentationModule(L.LightningModule):
         """Switch modes; a frozen encoder stays in eval mode so its batch-norm statistics do not drift."""
         super().train(mode)
         if self.config.freeze_encoder:
-            self.net.encoder.eval()
+            self.net.encoder.eval()  # type: ignore[union-attr]
         return self
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -82,7 +81,8 @@ class SegmentationModule(L.LightningModule):
 
     def on_validation_epoch_end(self) -> None:
         """Log pixel IoU/Dice/precision/recall and object precision/recall/F1 (IoU 0.4) over all ranks' counts."""
-        counts = self.all_gather(torch.as_tensor(np.concatenate([self._val_counts, self._val_objects])))
+        local = torch.as_tensor(np.concatenate([self._val_counts, self._val_objects]))
+        counts = torch.as_tensor(self.all_gather(local))
         if counts.ndim > 1:
             counts = counts.sum(0)
         tp, fp, fn, obj_tp, n_pred, n_truth = (int(v) for v in counts.tolist())

@@ -124,7 +124,8 @@ def _check_terrain_columns(config: TrainConfig, used: list[tuple[int, ManifestRo
     if config.slope:
         missing = [r.phase.name for _, r in used if r.dem is None]
         if missing:
-            raise BadInputError(f"{config.manifest}: --slope needs a dem for every scene; missing for {', '.join(missing)}")
+            raise BadInputError(
+                f"{config.manifest}: --slope needs a dem for every scene; missing for {', '.join(missing)}")
     if config.los:
         for line, r in used:
             if r.dem is None or r.los is None:
@@ -253,7 +254,8 @@ def train(config: TrainConfig, callbacks: Sequence[L.Callback] = ()) -> TrainRes
     checkpoint, run_callbacks = _callbacks(config, out, ckpt_monitor, mode)
     trainer = L.Trainer(
         accelerator=config.accelerator, devices=_devices(config.devices), num_nodes=config.num_nodes,
-        strategy=config.strategy, precision=config.precision, max_epochs=config.epochs,
+        strategy=config.strategy, precision=config.precision,  # type: ignore[arg-type]  # checked by TrainConfig
+        max_epochs=config.epochs,
         max_time=timedelta(minutes=config.max_minutes) if config.max_minutes else None,
         callbacks=run_callbacks + list(callbacks), logger=False, use_distributed_sampler=False, num_sanity_val_steps=0,
         enable_progress_bar=config.progress, enable_model_summary=config.progress,
@@ -274,7 +276,8 @@ def train(config: TrainConfig, callbacks: Sequence[L.Callback] = ()) -> TrainRes
         arch=arch, encoder=encoder, channels=list(channels), patch_size=config.patch_size,
         training_data=_training_data(config, train_catalog, val_catalog, patches_seen),
         training={**config.to_dict(), "epochs_run": epochs_run, "global_step": step, "world_size": trainer.world_size},
-        metrics={"monitor": monitor, **{k: v for k, v in best.items() if k == "epoch" or k.startswith(("val_", "train_"))
+        metrics={"monitor": monitor, **{k: v for k, v in best.items()
+                                        if k == "epoch" or k.startswith(("val_", "train_"))
                                         and not (isinstance(v, float) and math.isnan(v))}},
         massmap_version=__version__,
     )
