@@ -28,6 +28,9 @@ def simulate(
                                            help="Multiplies turbulent and stratified strength."),
     hard_negative_fraction: float = typer.Option(0.15, "--hard-negative-fraction", help="Share of motion-free scenes."),
     split: str = typer.Option("auto", "--split", help="auto (about 80/10/10), train, val or test."),
+    stack: int | None = typer.Option(
+        None, "--stack", help="Simulate stacks instead: --n-scenes frames, each over N acquisition dates paired in a "
+        "short-baseline network (6-48 days), with labels per pair and per stack."),
     quiet: bool = QuietOption,
 ) -> None:
     """Simulate wrapped interferograms of mountains with labelled mass movements, and a manifest over them."""
@@ -36,6 +39,9 @@ def simulate(
         atmosphere_scale=atmosphere_scale, hard_negative_fraction=hard_negative_fraction,
         dem_path=str(dem) if dem else None,
     )
+    if stack is not None:
+        _simulate_stacks(out, n_scenes, seed, config, stack, split, quiet)
+        return
     with Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   console=console, disable=quiet, transient=True) as progress:
         task = progress.add_task("scenes", total=n_scenes)
@@ -43,3 +49,19 @@ def simulate(
                                     on_scene=lambda _: progress.advance(task))
     if not quiet:
         console.print(f"{n_scenes} scenes written; manifest {manifest}")
+
+
+def _simulate_stacks(out: Path, n_stacks: int, seed: int, config: SimulationConfig, n_dates: int, split: str,
+                     quiet: bool) -> None:
+    """`simulate --stack N`: `n_stacks` frames of `n_dates` acquisitions each."""
+    from massmap.simulate.stack import StackConfig
+    from massmap.simulate.stack_dataset import simulate_stacks
+
+    stack_config = StackConfig(scene=config, n_dates=n_dates)
+    with Progress(TextColumn("simulating pairs"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=console, disable=quiet, transient=True) as progress:
+        task = progress.add_task("pairs", total=None)
+        stacks = simulate_stacks(out, n_stacks, seed, stack_config, split=split, on_pair=lambda: progress.advance(task))
+    if not quiet:
+        console.print(f"{n_stacks} stacks of {n_dates} dates written; stacks {stacks}, manifest of pairs "
+                      f"{stacks.with_name('manifest.csv')}")

@@ -30,7 +30,8 @@ _FIXED_GPKG_DATE = "2000-01-01T00:00:00.000Z"
 
 
 @contextlib.contextmanager
-def _fixed_vector_timestamps() -> Iterator[None]:
+def fixed_vector_timestamps() -> Iterator[None]:
+    """Within this block GeoPackages record a fixed last-change time, so same-seed runs write the same bytes."""
     previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
     pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": _FIXED_GPKG_DATE})
     try:
@@ -66,9 +67,9 @@ def write_scene(scene: SimulatedScene, out_dir: str | os.PathLike, name: str,
                                                  scene.true_coherence, pixel_size_m), scene.grid)
     else:
         del paths["traps"]
-    with _fixed_vector_timestamps():
+    with fixed_vector_timestamps():
         write_vector(scene.labels, paths["labels"], layer="labels")
-    _write_text(paths["meta"], json.dumps(scene.meta, indent=1, sort_keys=True))
+    write_text(paths["meta"], json.dumps(scene.meta, indent=1, sort_keys=True))
     if quicklook:
         write_quicklook(scene, paths["quicklook"])
     else:
@@ -76,7 +77,8 @@ def write_scene(scene: SimulatedScene, out_dir: str | os.PathLike, name: str,
     return paths
 
 
-def _write_text(path: Path, text: str) -> None:
+def write_text(path: Path, text: str) -> None:
+    """Write a text file atomically."""
     with atomic_path(path) as tmp:
         tmp.write_text(text)
 
@@ -151,5 +153,5 @@ def simulate_dataset(
         log.debug("%s: %d labels, negative=%r", scene_name(i), len(scene.labels), scene.negative)
         if on_scene is not None:
             on_scene(i)
-    _write_text(out / "config.json", config.to_json())
+    write_text(out / "config.json", config.to_json())
     return write_manifest(rows, out / "manifest.csv")

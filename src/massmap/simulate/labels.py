@@ -23,11 +23,12 @@ def empty_labels(grid: Grid) -> gpd.GeoDataFrame:
 
 
 def vectorize_movements(
-    owner: np.ndarray, visible: np.ndarray, grid: Grid, movements: list[dict]
+    owner: np.ndarray, visible: np.ndarray, grid: Grid, movements: list[dict], extra: tuple[str, ...] = ()
 ) -> gpd.GeoDataFrame:
     """One MultiPolygon row per movement over its visible pixels (`owner` holds movement index + 1).
 
-    Attributes `kind`, `coherent` and `max_los_mm` come from the movement dicts; `area_m2` is geodesic.
+    Attributes `kind`, `coherent`, `max_los_mm` and the `extra` keys come from the movement dicts; `area_m2`
+    is geodesic.
     """
     ids = np.where(visible, owner, 0).astype(np.int32)
     parts: dict[int, list] = {}
@@ -41,7 +42,7 @@ def vectorize_movements(
         merged = unary_union(parts[value])
         geoms.append(merged if isinstance(merged, MultiPolygon) else MultiPolygon([merged]))
         rows.append(dict(kind=movement["kind"], coherent=bool(movement["coherent"]),
-                         max_los_mm=float(movement["max_los_mm"])))
+                         max_los_mm=float(movement["max_los_mm"]), **{k: movement[k] for k in extra}))
     labels = gpd.GeoDataFrame(pd.DataFrame(rows), geometry=geoms, crs=grid.crs)
     labels["area_m2"] = geodesic_area_m2(labels.geometry, grid.pixel_size_m)
-    return labels[list(LABEL_COLUMNS) + ["geometry"]]
+    return labels[list(LABEL_COLUMNS) + list(extra) + ["geometry"]]

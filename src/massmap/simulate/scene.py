@@ -82,14 +82,7 @@ def simulate_scene(config: SimulationConfig, seed: int | Sequence[int], negative
             negative = str(config.negative_kinds[rng.integers(len(config.negative_kinds))])
 
     # Terrain on the grid.
-    if config.dem_path:
-        dem, grid, site = dem_window(rng, config.dem_path, config.size, px, config.crs)
-        water = sea_mask(dem, px)
-        terrain_params = dict(kind="dem")
-    else:
-        grid, site = synthetic_grid(rng, config.size, px, config.crs)
-        terrain = fractal_dem(rng, shape, px, steep=negative == "layover")
-        dem, water, terrain_params = terrain.dem_m, terrain.water, terrain.params
+    dem, grid, site, water, terrain_params = draw_terrain(rng, config, steep=negative == "layover")
     slope, aspect = slope_aspect(dem, px)
 
     # Viewing geometry.
@@ -132,10 +125,7 @@ def simulate_scene(config: SimulationConfig, seed: int | Sequence[int], negative
     atmosphere, atmosphere_params = draw_atmosphere(rng, dem, px, config.atmosphere_scale * boost)
 
     # Noise, wrapping and (for some scenes) the Goldstein filter.
-    signal = deformation + atmosphere
-    noise = multilook_noise_phase(rng, gamma, config.looks)
-    coherence = estimated_coherence(rng, gamma, signal, C.COHERENCE_WINDOW_PX)
-    phase = wrap_phase(signal + noise)
+    phase, coherence = observe(rng, gamma, deformation + atmosphere, config.looks)
     filtered = bool(rng.random() < config.goldstein_fraction)
     alpha = float(rng.uniform(*C.GOLDSTEIN_ALPHA)) if filtered else 0.0
     if filtered:
@@ -143,29 +133,7 @@ def simulate_scene(config: SimulationConfig, seed: int | Sequence[int], negative
 
     # Labels where coherent deformation phase is visible.
     owner = displacement.owner
-    visible_motion = np.abs(deformation) > config.visible_phase_rad
-    decorrelated = gradient > np.float32(C.DECORRELATION_GRADIENT_RAD_PER_PX)
-    seen = visible_motion & ~layover_shadow & ~water
-    for i, movement in enumerate(movements):
-        mine = owner == i + 1
-        in_view = seen & mine
-        movement["max_los_mm"] = float(np.abs(los_m[mine]).max() * 1000.0) if mine.any() else 0.0
-        fast_share = float(decorrelated[in_view].mean()) if in_view.any() else 0.0
-        movement["coherent"] = fast_share < 0.25
-        movement["visible_px"] = int(in_view.sum())
-    coherent_ids = np.array([False] + [m["coherent"] for m in movements])
-    visible = seen & np.where(coherent_ids[owner], ~decorrelated & (gamma >= config.min_visible_coherence), True)
-    if movements:
-        # A pattern too weak or too small to be told from noise is left unlabelled, as an expert would leave it.
-        labelled_px = np.bincount(owner[visible], minlength=len(movements) + 1)
-        peak = np.zeros(len(movements) + 1)
-        np.maximum.at(peak, owner[visible], np.abs(deformation[visible]))
-        mapped = (labelled_px >= config.min_pattern_px) & (peak >= config.min_pattern_phase_rad)
-        mapped[0] = False
-        visible &= mapped[owner]
-        for i, movement in enumerate(movements):
-            movement["labelled"] = bool(mapped[i + 1])
-            movement["labelled_px"] = int(labelled_px[i + 1]) if mapped[i + 1] else 0
+    visible = label_visibility(movements, owner, deformation, los_m, gradient, gamma, layover_shadow | water, config)
     labels = vectorize_movements(owner, visible, grid, movements) if movements else empty_labels(grid)
 
     meta = json_ready(dict(
@@ -181,6 +149,64 @@ def simulate_scene(config: SimulationConfig, seed: int | Sequence[int], negative
                           deformation_rad=deformation, layover_shadow=layover_shadow, labels=labels,
                           negative=negative, meta=meta, look_enu=geometry.look_enu,
                           atmosphere_rad=atmosphere.astype(np.float32), true_coherence=gamma)
+
+
+def observe(rng: np.random.Generator, gamma: np.ndarray, signal_rad: np.ndarray, looks: int
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """The wrapped phase and estimated coherence a processor delivers for a signal phase (rad) observed at
+    true coherence `gamma` with `looks` looks."""
+    noise = multilook_noise_phase(rng, gamma, looks)
+    coherence = estimated_coherence(rng, gamma, signal_rad, C.COHERENCE_WINDOW_PX)
+    return wrap_phase(signal_rad + noise), coherence
+
+
+def draw_terrain(
+    rng: np.random.Generator, config: SimulationConfig, steep: bool = False
+) -> tuple[np.ndarray, Grid, dict, np.ndarray, dict]:
+    """The scene's terrain on its grid: (dem_m, grid, site, water, terrain parameters), from the real DEM of
+    `config.dem_path` (a seeded window) or fractal alpine terrain (`steep` for layover-prone relief)."""
+    px = float(config.pixel_size_m)
+    if config.dem_path:
+        dem, grid, site = dem_window(rng, config.dem_path, config.size, px, config.crs)
+        return dem, grid, site, sea_mask(dem, px), dict(kind="dem")
+    grid, site = synthetic_grid(rng, config.size, px, config.crs)
+    terrain = fractal_dem(rng, (config.size, config.size), px, steep=steep)
+    return terrain.dem_m, grid, site, terrain.water, terrain.params
+
+
+def label_visibility(
+    movements: list[dict], owner: np.ndarray, deformation_rad: np.ndarray, los_m: np.ndarray,
+    gradient_rad_per_px: np.ndarray, gamma: np.ndarray, hidden: np.ndarray, config: SimulationConfig,
+) -> np.ndarray:
+    """Pixels where a movement's coherent deformation phase is visible as a pattern an expert would map.
+
+    Sets on each movement dict `max_los_mm`, `coherent` (not mostly decorrelated by its own gradient),
+    `visible_px`, `labelled` and `labelled_px`. `hidden` marks pixels that show nothing (layover, shadow, water).
+    A pattern too weak or too small to be told from noise is left unlabelled, as an expert would leave it.
+    """
+    visible_motion = np.abs(deformation_rad) > config.visible_phase_rad
+    decorrelated = gradient_rad_per_px > np.float32(C.DECORRELATION_GRADIENT_RAD_PER_PX)
+    seen = visible_motion & ~hidden
+    for i, movement in enumerate(movements):
+        mine = owner == i + 1
+        in_view = seen & mine
+        movement["max_los_mm"] = float(np.abs(los_m[mine]).max() * 1000.0) if mine.any() else 0.0
+        fast_share = float(decorrelated[in_view].mean()) if in_view.any() else 0.0
+        movement["coherent"] = fast_share < 0.25
+        movement["visible_px"] = int(in_view.sum())
+    coherent_ids = np.array([False] + [m["coherent"] for m in movements])
+    visible = seen & np.where(coherent_ids[owner], ~decorrelated & (gamma >= config.min_visible_coherence), True)
+    if movements:
+        labelled_px = np.bincount(owner[visible], minlength=len(movements) + 1)
+        peak = np.zeros(len(movements) + 1)
+        np.maximum.at(peak, owner[visible], np.abs(deformation_rad[visible]))
+        mapped = (labelled_px >= config.min_pattern_px) & (peak >= config.min_pattern_phase_rad)
+        mapped[0] = False
+        visible &= mapped[owner]
+        for i, movement in enumerate(movements):
+            movement["labelled"] = bool(mapped[i + 1])
+            movement["labelled_px"] = int(labelled_px[i + 1]) if mapped[i + 1] else 0
+    return visible
 
 
 def _motion_free_box(rng: np.random.Generator, shape: tuple[int, int], fraction: float) -> tuple[int, int, int, int]:
