@@ -22,7 +22,8 @@ def draw_histories(rng: np.random.Generator, movements: list[dict], span_days: f
             movement["history"] = "accelerating"
             factor = float(rng.uniform(*ACCELERATION_FACTOR))
             # Velocity v0 (1 + (factor - 1) t / span): a constant acceleration over the stack.
-            movement["acceleration_mm_per_day2"] = movement["velocity_mm_per_day"] * (factor - 1.0) / max(span_days, 1.0)
+            v0 = movement["velocity_mm_per_day"]
+            movement["acceleration_mm_per_day2"] = v0 * (factor - 1.0) / max(span_days, 1.0)
         elif u < accelerating_share + seasonal_share:
             movement["history"] = "seasonal"
             movement["seasonal_amplitude"] = float(rng.uniform(*SEASONAL_AMPLITUDE))
@@ -40,5 +41,6 @@ def cumulative_displacement_mm(movement: dict, t_days: float) -> float:
     if history == "seasonal":
         omega = 2.0 * np.pi / DAYS_PER_YEAR
         phase = movement["seasonal_phase_rad"]
-        return v * t_days + v * movement["seasonal_amplitude"] / omega * float(np.sin(omega * t_days + phase) - np.sin(phase))
+        swing = float(np.sin(omega * t_days + phase) - np.sin(phase))
+        return v * t_days + v * movement["seasonal_amplitude"] / omega * swing
     return v * t_days

@@ -211,7 +211,8 @@ def simulate_pair(frame: Frame, i: int, j: int) -> tuple[SimulatedScene, np.ndar
     if frame.goldstein_alpha > 0:
         phase = wrap_phase(goldstein_filter(phase, frame.goldstein_alpha, C.GOLDSTEIN_PATCH_PX))
     visible = label_visibility(movements, displacement.owner, deformation, los_m, gradient, gamma, hidden, config)
-    labels = vectorize_movements(displacement.owner, visible, frame.grid, movements) if movements else empty_labels(frame.grid)
+    labels = (vectorize_movements(displacement.owner, visible, frame.grid, movements) if movements
+              else empty_labels(frame.grid))
     meta = json_ready(dict(frame.meta, date1=frame.dates[i].isoformat(), date2=frame.dates[j].isoformat(),
                            temporal_baseline_days=baseline_days, movements=movements,
                            negative="atmosphere" if frame.motion_free else "",

@@ -37,7 +37,8 @@ def _csv_text(columns: tuple[str, ...], rows: list[dict]) -> str:
 
 
 def write_stack(config: StackConfig, seed: list[int], out_dir: Path, name: str, split: str,
-                motion_free: bool | None = None, on_pair: Callable[[], None] | None = None) -> tuple[dict, list[ManifestRow]]:
+                motion_free: bool | None = None, on_pair: Callable[[], None] | None = None
+                ) -> tuple[dict, list[ManifestRow]]:
     """Simulate one stack pair by pair into `out_dir/name/`: NAME_YYYYMMDD_YYYYMMDD_* files of every pair (as
     `write_scene`), NAME_labels.gpkg (stack labels), NAME_meta.json and catalogue.csv. Returns its row of
     stacks.csv and the manifest rows of its pairs."""
