@@ -93,7 +93,7 @@ class Grid:
         return (abs(dx), abs(dy))
 
     def mean_pixel_size_m(self) -> float:
-        """Mean of the x and y ground pixel sizes in m: the spacing terrain slopes are measured over."""
+        """Mean of the x and y ground pixel sizes in m, one length scale (terrain slopes use both: pixel_size_xy_m)."""
         return float(np.mean(self.pixel_size_xy_m()))
 
     def bounds(self) -> tuple[float, float, float, float]:

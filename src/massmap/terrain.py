@@ -7,10 +7,25 @@ import numpy as np
 from scipy import ndimage
 
 
-def slope_aspect(dem_m: np.ndarray, pixel_size_m: float, smooth_px: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
-    """Slope (rad) and aspect (rad, azimuth of steepest descent clockwise from north) of a north-up DEM."""
+# A ground pixel spacing in m: one number for square pixels, or (east-west, north-south) for pixels that are not,
+# such as those of a longitude/latitude grid (0.001 degree at 46 N: 77 m by 111 m).
+PixelSpacing = float | tuple[float, float]
+
+
+def spacing_xy_m(pixel_size_m: PixelSpacing) -> tuple[float, float]:
+    """(east-west, north-south) ground spacing in m of a pixel spacing given as one number or a pair."""
+    if isinstance(pixel_size_m, tuple | list | np.ndarray):
+        dx, dy = pixel_size_m
+        return float(dx), float(dy)
+    return float(pixel_size_m), float(pixel_size_m)
+
+
+def slope_aspect(dem_m: np.ndarray, pixel_size_m: PixelSpacing, smooth_px: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """Slope (rad) and aspect (rad, azimuth of steepest descent clockwise from north) of a north-up DEM whose
+    pixels are `pixel_size_m` apart on the ground (one number, or east-west and north-south spacings)."""
     dem = ndimage.gaussian_filter(dem_m, smooth_px) if smooth_px > 0 else dem_m
-    d_row, d_col = np.gradient(dem, pixel_size_m)
+    dx, dy = spacing_xy_m(pixel_size_m)
+    d_row, d_col = np.gradient(dem, dy, dx)
     d_east = d_col
     d_north = -d_row  # rows run southwards on a north-up grid
     slope = np.arctan(np.hypot(d_east, d_north)).astype(np.float32)
@@ -29,12 +44,12 @@ def downslope_unit_enu(slope_rad: np.ndarray, aspect_rad: np.ndarray) -> np.ndar
     return np.stack([horizontal * np.sin(aspect_rad), horizontal * np.cos(aspect_rad), -np.sin(slope_rad)])
 
 
-def downslope_los_sensitivity(dem_m: np.ndarray, pixel_size_m: float, look_enu: np.ndarray) -> np.ndarray:
+def downslope_los_sensitivity(dem_m: np.ndarray, pixel_size_m: PixelSpacing, look_enu: np.ndarray) -> np.ndarray:
     """Line-of-sight share of a unit downslope motion per pixel, in [-1, 1]; positive where it moves away from
     the satellite (float32, rows x cols; NaN where the DEM or the geometry is unknown, 0 on flat ground).
 
     Args:
-        dem_m: elevation on a north-up grid of square `pixel_size_m` pixels.
+        dem_m: elevation on a north-up grid of `pixel_size_m` pixels (one number, or east-west and north-south).
         look_enu: unit look vector from the satellite to the ground (east, north, up on axis 0), the convention
             of `massmap.simulate.geometry.look_vector_enu`.
     """

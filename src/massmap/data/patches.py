@@ -111,7 +111,7 @@ class PatchDataset(Dataset):
     def __getitem__(self, key: PatchKey) -> tuple[torch.Tensor, torch.Tensor]:
         window, arrays = self.patch(key)
         grid = self.catalog.scenes[window.scene].grid
-        pixel_size_m = grid.mean_pixel_size_m() if self.with_dem else None
+        pixel_size_m = grid.pixel_size_xy_m() if self.with_dem else None
         x = encode_channels(self.channels, arrays.phase_rad, arrays.coherence, arrays.dem_m, pixel_size_m, arrays.los)
         y = arrays.label.astype(np.float32)[None]
         return torch.from_numpy(x), torch.from_numpy(y)

@@ -355,7 +355,7 @@ def read_patch(reader: SceneReader, entry: SceneEntry, window: PatchWindow, patc
         if sw.dem_m is None or sw.look_enu is None:
             raise BadInputError(f"{entry.row.phase}: the los channel needs a DEM and the LOS geometry; add them in "
                                 "the manifest's dem and los columns")
-        pixel_size_m = grid.mean_pixel_size_m()
+        pixel_size_m = grid.pixel_size_xy_m()
         los = _pad(downslope_los_sensitivity(sw.dem_m, pixel_size_m, sw.look_enu), patch_size, np.nan)
     return PatchArrays(
         phase_rad=_pad(sw.phase_rad, patch_size, np.nan),

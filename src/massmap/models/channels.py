@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from massmap.errors import IncompatibleModelError
-from massmap.terrain import slope_aspect
+from massmap.terrain import PixelSpacing, slope_aspect
 
 KNOWN_CHANNELS = ("sin", "cos", "phase", "coherence", "slope", "los")
 # The input encodings compared in the ablation, as channel lists.
@@ -30,7 +30,7 @@ def channels_for(encoding: str, coherence: bool = True, slope: bool = False, los
     return ENCODINGS[encoding] + extra
 
 
-def slope_deg(dem_m: np.ndarray, pixel_size_m: float) -> np.ndarray:
+def slope_deg(dem_m: np.ndarray, pixel_size_m: PixelSpacing) -> np.ndarray:
     """Terrain slope in degrees from a DEM on a square grid."""
     return np.degrees(slope_aspect(dem_m.astype(np.float32), pixel_size_m)[0]).astype(np.float32)
 
@@ -40,7 +40,7 @@ def encode_channels(
     phase_rad: np.ndarray,
     coherence: np.ndarray | None = None,
     dem_m: np.ndarray | None = None,
-    pixel_size_m: float | None = None,
+    pixel_size_m: PixelSpacing | None = None,
     los_sensitivity: np.ndarray | None = None,
 ) -> np.ndarray:
     """Stack the named channels into a float32 array (C, rows, cols); NaN (nodata) becomes 0.
