@@ -45,6 +45,11 @@ def fringe_blob(size: int = 64, centre: tuple[int, int] = (32, 32), radius: floa
     return (np.mod(unwrapped + np.pi, 2 * np.pi) - np.pi).astype(np.float32)
 
 
+def wrap(phase_rad: np.ndarray) -> np.ndarray:
+    """Phase wrapped into [-pi, pi), float32."""
+    return (np.mod(phase_rad + np.pi, 2 * np.pi) - np.pi).astype(np.float32)
+
+
 @pytest.fixture
 def utm_phase(tmp_path: Path) -> Path:
     """A 64 x 64 UTM wrapped-phase GeoTIFF named like massmap's simulator (NAME_phase.tif), no coherence beside it."""
@@ -53,9 +58,12 @@ def utm_phase(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def licsar_pair(tmp_path: Path) -> tuple[Path, Path]:
-    """A LiCSAR-named pair: X.geo.diff_pha.tif (EPSG:4326 float radians) and X.geo.cc.tif (uint8 coherence)."""
+    """A LiCSAR-named pair: X.geo.diff_pha.tif (EPSG:4326 float radians) and X.geo.cc.tif (uint8 coherence).
+
+    The phase is offset by 0.1 rad: LiCSAR writes 0 where there is no data.
+    """
     transform = Affine(0.0002, 0, 7.3, 0, -0.0002, 46.2)
-    phase = write_raster(tmp_path / "012A_05443_131313_20200101_20200113.geo.diff_pha.tif", fringe_blob(),
+    phase = write_raster(tmp_path / "012A_05443_131313_20200101_20200113.geo.diff_pha.tif", wrap(fringe_blob() + 0.1),
                          crs="EPSG:4326", transform=transform)
     coh = np.full((64, 64), 204, dtype=np.uint8)
     coh_path = write_raster(tmp_path / "012A_05443_131313_20200101_20200113.geo.cc.tif", coh,

@@ -10,7 +10,8 @@ from affine import Affine
 from rasterio.windows import Window
 
 from massmap.errors import BadInputError
-from massmap.io.coherence import find_coherence, phase_consistency
+from massmap.io.coherence import phase_consistency
+from massmap.products import resolve_scene
 from massmap.io.scene import open_scene, wrap_phase
 from tests.conftest import UTM_ORIGIN, fringe_blob, write_raster
 
@@ -40,7 +41,8 @@ def test_complex_interferogram_gives_angle_and_amplitude(tmp_path):
 
 def test_licsar_coherence_is_paired_and_scaled(licsar_pair, caplog):
     phase, coh = licsar_pair
-    assert find_coherence(phase) == (coh, "LiCSAR")
+    scene = resolve_scene(phase)
+    assert (scene.coherence.path, scene.family) == (str(coh), "LiCSAR")
     with caplog.at_level(logging.INFO, logger="massmap"), open_scene(phase) as scene:
         w = scene.read()
     assert scene.coherence_source == str(coh)
@@ -50,10 +52,12 @@ def test_licsar_coherence_is_paired_and_scaled(licsar_pair, caplog):
 
 def test_hyp3_and_simulator_naming(hyp3_pair, tmp_path):
     phase, coh = hyp3_pair
-    assert find_coherence(phase) == (coh, "HyP3")
+    scene = resolve_scene(phase)
+    assert (scene.coherence.path, scene.family) == (str(coh), "HyP3")
     sim_phase = write_raster(tmp_path / "s01_phase.tif", fringe_blob())
     sim_coh = write_raster(tmp_path / "s01_coh.tif", np.full((64, 64), 0.3, np.float32))
-    assert find_coherence(sim_phase) == (sim_coh, "massmap simulator")
+    scene = resolve_scene(sim_phase)
+    assert (scene.coherence.path, scene.family) == (str(sim_coh), "massmap simulator")
 
 
 def test_proxy_is_high_on_fringes_and_low_on_noise():

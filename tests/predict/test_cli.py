@@ -88,7 +88,7 @@ def test_output_defaults_to_scene_name_in_working_folder(tmp_path, monkeypatch):
 
     monkeypatch.chdir(tmp_path)
     scene = Path("/data/012A_05443_131313_20200101_20200113.geo.diff_pha.tif")
-    assert default_output(scene) == tmp_path / "012A_05443_131313_20200101_20200113.geo.diff_pha_massmap.gpkg"
+    assert default_output(scene) == tmp_path / "012A_05443_131313_20200101_20200113_massmap.gpkg"
 
 
 @pytest.fixture

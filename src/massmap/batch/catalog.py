@@ -1,8 +1,11 @@
 """The scenes of a batch: phase files with their companions, dates and orbit direction.
 
-Dates and orbit come from product names when they can be read there (LiCSAR, HyP3), and from the catalogue
-CSV when it gives them (the CSV wins). Catalogue columns: `phase` (required), `coherence`, `dem`, `los` (LOS
-geometry, see `massmap.io.los`), `orbit`, `date1`, `date2`; relative paths resolve against the CSV's folder.
+Scenes, dates and orbit come from product naming (`massmap.products`: LiCSAR, HyP3, MintPy, the simulator), and
+from the catalogue CSV when it gives them (the CSV wins). A path may hold several scenes (a LiCSAR GEOC folder,
+a folder of HyP3 zips, a MintPy stack): each becomes one entry. Catalogue columns: `phase` (required), `coherence`,
+`dem`, `los` (LOS geometry, see `massmap.io.los`), `orbit`, `date1`, `date2`, and the reading options `band`,
+`coherence_band`, `rewrap`, `zero_nodata` (true/false; empty: the product's own rule); relative paths resolve
+against the CSV's folder.
 """
 
 from __future__ import annotations
@@ -10,29 +13,21 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from massmap.errors import BadInputError
 from massmap.io.manifest import listed_path
+from massmap.products import PAIR_SEPARATOR, ProductScene, describe, find_scenes
+from massmap.products import scene_id as scene_id
+from massmap.products.base import ASCENDING, DESCENDING
+from massmap.products.base import ORBIT_WORDS as _ORBIT_WORDS
 
-ASCENDING = "ascending"
-DESCENDING = "descending"
 ORBITS = (ASCENDING, DESCENDING)
-CATALOG_COLUMNS = ("phase", "coherence", "dem", "los", "orbit", "date1", "date2")
-
-# LiCSAR frame id: 3-digit relative orbit (track) + A/D, burst id, burst counts, e.g. 012A_05443_131313.
-_LICSAR_FRAME = re.compile(r"(?<!\d)(\d{3})([AD])_\d{5}_\d{6}(?!\d)")
-_LICSAR_NAME = re.compile(r"(?:^|_)(\d{8})_(\d{8})\.geo\.diff_pha\.tif$", re.IGNORECASE)
-# HyP3 INSAR_GAMMA: S1 + two platform letters, reference and secondary acquisition start times.
-_HYP3_NAME = re.compile(r"^S1[A-D_]{2}_(\d{8})T\d{6}_(\d{8})T\d{6}_")
-_ANY_DATE_PAIR = re.compile(r"(?<!\d)(\d{8})[_-](\d{8})(?!\d)")
-# Product suffixes dropped from a phase file name to name its outputs.
-_PHASE_SUFFIXES = (".geo.diff_pha.tif", "_wrapped_phase.tif", "_phase.tif")
-_ORBIT_WORDS = {"a": ASCENDING, "asc": ASCENDING, "ascending": ASCENDING,
-                "d": DESCENDING, "desc": DESCENDING, "descending": DESCENDING}
+CATALOG_COLUMNS = ("phase", "coherence", "dem", "los", "orbit", "date1", "date2", "band", "coherence_band", "rewrap",
+                   "zero_nodata")
+_TRUE, _FALSE = ("1", "true", "yes", "y"), ("0", "false", "no", "n")
 
 
 @dataclass(frozen=True)
@@ -47,7 +42,8 @@ class NameFacts:
 
 @dataclass(frozen=True)
 class SceneEntry:
-    """One scene of a batch: its output name (`scene_id`), phase file, companions, dates and orbit."""
+    """One scene of a batch: its output name (`scene_id`), phase (any scene address `massmap.products` resolves),
+    companions, dates, orbit and reading options (None: the product's own rule)."""
 
     scene_id: str
     phase: Path
@@ -57,6 +53,15 @@ class SceneEntry:
     date1: dt.date | None = None
     date2: dt.date | None = None
     los: Path | None = None
+    band: int | None = None
+    coherence_band: int | None = None
+    rewrap: bool = False
+    zero_nodata: bool | None = None
+
+    def reading(self) -> dict:
+        """The reading options, as `predict_scene` takes them (and a finished output must have been made with)."""
+        return {"band": self.band, "coherence_band": self.coherence_band, "rewrap": self.rewrap,
+                "zero_nodata": self.zero_nodata}
 
 
 def _date(text: str, source: str) -> dt.date:
@@ -67,13 +72,6 @@ def _date(text: str, source: str) -> dt.date:
         except ValueError:
             pass
     raise BadInputError(f"{source}: {text!r} is not a date (YYYYMMDD or YYYY-MM-DD)")
-
-
-def _date_or_none(text: str) -> dt.date | None:
-    try:
-        return dt.datetime.strptime(text, "%Y%m%d").date()
-    except ValueError:
-        return None
 
 
 def parse_orbit(text: str, source: str = "orbit") -> str | None:
@@ -87,39 +85,9 @@ def parse_orbit(text: str, source: str = "orbit") -> str | None:
 
 
 def parse_scene_name(path: str | os.PathLike) -> NameFacts:
-    """Dates and orbit direction read from a LiCSAR or HyP3 file name (and a LiCSAR frame folder), if present.
-
-    LiCSAR `TRACK_FRAME_..._YYYYMMDD_YYYYMMDD.geo.diff_pha.tif`: the track number's A/D gives the orbit, also when
-    the frame id is a parent folder. HyP3 `S1AA_YYYYMMDDTHHMMSS_YYYYMMDDTHHMMSS_...`: dates only.
-    """
-    path = Path(path)
-    name = path.name
-    licsar = _LICSAR_NAME.search(name)
-    if licsar:
-        frame = _LICSAR_FRAME.search(name) or next(
-            (m for m in (_LICSAR_FRAME.search(p) for p in reversed(path.parent.parts)) if m), None)
-        orbit = _ORBIT_WORDS[frame.group(2).lower()] if frame else None
-        return NameFacts("LiCSAR", _date_or_none(licsar.group(1)), _date_or_none(licsar.group(2)), orbit)
-    hyp3 = _HYP3_NAME.search(name)
-    if hyp3:
-        return NameFacts("HyP3", _date_or_none(hyp3.group(1)), _date_or_none(hyp3.group(2)))
-    pair = _ANY_DATE_PAIR.search(name)
-    if pair:
-        return NameFacts("unknown", _date_or_none(pair.group(1)), _date_or_none(pair.group(2)))
-    return NameFacts("unknown")
-
-
-def scene_id(path: str | os.PathLike) -> str:
-    """The name a scene's outputs carry: the phase file name less its product suffix (LiCSAR frame kept)."""
-    path = Path(path)
-    name = path.name
-    stem = next((name[: -len(s)] for s in _PHASE_SUFFIXES if name.lower().endswith(s)), path.stem)
-    # LiCSAR names interferograms by dates only inside a frame folder: keep the frame so frames do not collide.
-    if name.lower().endswith(".geo.diff_pha.tif") and not _LICSAR_FRAME.search(stem):
-        frame = next((m.group(0) for m in (_LICSAR_FRAME.search(p) for p in reversed(path.parent.parts)) if m), None)
-        if frame:
-            stem = f"{frame}_{stem}"
-    return stem
+    """Product family, dates and orbit direction read from a scene's names (see `massmap.products`)."""
+    facts = describe(path)
+    return NameFacts(facts.family, facts.date1, facts.date2, facts.orbit)
 
 
 def scene_entry(
@@ -130,16 +98,22 @@ def scene_entry(
     date1: dt.date | None = None,
     date2: dt.date | None = None,
     los: str | os.PathLike | None = None,
+    product: ProductScene | None = None,
 ) -> SceneEntry:
-    """A scene from its phase file; dates and orbit not given are read from the file name when possible."""
-    phase = Path(phase)
-    facts = parse_scene_name(phase)
+    """A scene from its phase file (or `product`, as `massmap.products` found it); dates and orbit not given are
+    read from the product's names when possible."""
+    facts = product or describe(phase)
     return SceneEntry(
-        scene_id=scene_id(phase), phase=phase,
+        scene_id=facts.scene_id, phase=Path(facts.address if product else phase),
         coherence=Path(coherence) if coherence else None, dem=Path(dem) if dem else None,
         orbit=orbit or facts.orbit, date1=date1 or facts.date1, date2=date2 or facts.date2,
         los=Path(los) if los else None,
     )
+
+
+def _exists(phase: Path) -> bool:
+    text = str(phase)
+    return Path(text.rsplit(PAIR_SEPARATOR, 1)[0]).exists() if PAIR_SEPARATOR in text else phase.exists()
 
 
 def check_unique(entries: Iterable[SceneEntry]) -> list[SceneEntry]:
@@ -147,7 +121,7 @@ def check_unique(entries: Iterable[SceneEntry]) -> list[SceneEntry]:
     seen: dict[str, Path] = {}
     out = list(entries)
     for e in out:
-        if not e.phase.exists():
+        if not _exists(e.phase):
             raise BadInputError(f"{e.phase}: file not found")
         if e.scene_id in seen:
             raise BadInputError(f"{e.phase}: same output name {e.scene_id!r} as {seen[e.scene_id]}; rename one")
@@ -157,9 +131,11 @@ def check_unique(entries: Iterable[SceneEntry]) -> list[SceneEntry]:
     return out
 
 
-def scenes_from_paths(paths: Iterable[str | os.PathLike]) -> list[SceneEntry]:
-    """Scenes from phase file paths (coherence found later from product naming, dates/orbit from names)."""
-    return check_unique(scene_entry(p) for p in paths)
+def scenes_from_paths(paths: Iterable[str | os.PathLike], **reading) -> list[SceneEntry]:
+    """Every scene the paths hold (phase files, folders, HyP3 zips, MintPy stacks; coherence found later from
+    product naming, dates/orbit from names), each read with `reading` (`band`, `rewrap`, ...)."""
+    return check_unique(replace(scene_entry(p.address, product=p), **reading) for path in paths
+                        for p in find_scenes(path))
 
 
 def read_catalog(path: str | os.PathLike) -> list[SceneEntry]:
@@ -183,14 +159,38 @@ def read_catalog(path: str | os.PathLike) -> list[SceneEntry]:
     for line, raw in enumerate(rows, start=2):
         row = {k.strip(): (v or "").strip() for k, v in raw.items() if k}
         where = f"{path}: line {line}"
-        phase = listed_path(row, "phase", base, where)
+        phase = listed_path(row, "phase", base, where, must_exist=False)
         if phase is None:
             raise BadInputError(f"{where}: empty phase")
-        entry = scene_entry(phase, listed_path(row, "coherence", base, where), listed_path(row, "dem", base, where),
-                            los=listed_path(row, "los", base, where))
+        if not _exists(phase):
+            raise BadInputError(f"{where}: phase file {row['phase']} not found")
         orbit = parse_orbit(row.get("orbit", ""), where)
         date1 = _date(row["date1"], where) if row.get("date1") else None
         date2 = _date(row["date2"], where) if row.get("date2") else None
-        entries.append(replace(entry, orbit=orbit or entry.orbit, date1=date1 or entry.date1,
-                               date2=date2 or entry.date2))
+        reading = dict(band=_int(row, "band", where), coherence_band=_int(row, "coherence_band", where),
+                       rewrap=bool(_bool(row, "rewrap", where)), zero_nodata=_bool(row, "zero_nodata", where))
+        companions = {key: listed_path(row, key, base, where) for key in ("coherence", "dem", "los")}
+        for product in find_scenes(phase):
+            entry = scene_entry(phase, companions["coherence"], companions["dem"], los=companions["los"],
+                                product=product)
+            entries.append(replace(entry, orbit=orbit or entry.orbit, date1=date1 or entry.date1,
+                                   date2=date2 or entry.date2, **reading))
     return check_unique(entries)
+
+
+def _int(row: dict, key: str, where: str) -> int | None:
+    text = row.get(key, "")
+    if not text:
+        return None
+    if not text.isdigit() or int(text) < 1:
+        raise BadInputError(f"{where}: {key} {text!r} is not a band number (1, 2, ...)")
+    return int(text)
+
+
+def _bool(row: dict, key: str, where: str) -> bool | None:
+    text = row.get(key, "").lower()
+    if not text:
+        return None
+    if text not in _TRUE + _FALSE:
+        raise BadInputError(f"{where}: {key} {text!r} is not true or false")
+    return text in _TRUE

@@ -62,6 +62,12 @@ class BatchSettings:
         return {"threshold": self.threshold, "min_area_m2": float(self.min_area_m2), "backend": self.backend}
 
 
+def scene_params(settings: BatchSettings, entry: SceneEntry) -> dict:
+    """The parameters one scene's output must have been made with: the batch's, plus its reading options when
+    they differ from the defaults (so sidecars written before those options existed stay valid)."""
+    return settings.params() | {k: v for k, v in entry.reading().items() if v not in (None, False)}
+
+
 @dataclass
 class SceneOutcome:
     """What happened to one scene: mapped now, skipped (already complete) or failed, with its figures."""
@@ -199,6 +205,7 @@ def _map_scene(entry: SceneEntry, out_dir: Path, settings: BatchSettings) -> Sce
             entry.phase, staging / poly_dst.name, coherence=entry.coherence, dem=entry.dem, los=entry.los,
             probability=staging / prob_dst.name, model=_loaded_model(settings), threshold=settings.threshold,
             min_area_m2=settings.min_area_m2, backend=settings.backend, num_threads=1, progress=False,
+            **entry.reading(),
         )
         records = [FileRecord.of(staging / poly_dst.name), FileRecord.of(staging / prob_dst.name)]
         _publish_file(staging / poly_dst.name, poly_dst)
@@ -211,7 +218,7 @@ def _map_scene(entry: SceneEntry, out_dir: Path, settings: BatchSettings) -> Sce
         )
         write_sidecar(sidecar_file, Sidecar(
             scene_id=entry.scene_id, polygons=records[0], n_polygons=outcome.n_polygons,
-            model_id=settings.model_id, params=settings.params(), extra_files=records[1:],
+            model_id=settings.model_id, params=scene_params(settings, entry), extra_files=records[1:],
             figures=dict(seconds=seconds, scene_area_km2=outcome.scene_area_km2,
                          detected_area_m2=outcome.detected_area_m2, worker=outcome.worker,
                          finished=dt.datetime.now(dt.UTC).isoformat(timespec="seconds")),
@@ -288,7 +295,8 @@ def predict_batch(
     outcomes: dict[str, SceneOutcome] = {}
     todo: list[SceneEntry] = []
     for entry in scenes:
-        reason = incomplete_reason(sidecar_path(out_dir, entry.scene_id), settings.model_id, settings.params())
+        reason = incomplete_reason(sidecar_path(out_dir, entry.scene_id), settings.model_id,
+                                   scene_params(settings, entry))
         if reason is None:
             outcomes[entry.scene_id] = _skipped(entry, out_dir)
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Literal
 
@@ -25,11 +26,13 @@ def _fmt(value: float, digits: int) -> str:
 
 @command("predict-batch")
 def predict_batch_command(
-    inputs: list[Path] | None = typer.Argument(None, metavar="INPUTS",
-                                               help="Phase rasters (coherence found from product naming)."),
+    inputs: list[Path] | None = typer.Argument(
+        None, metavar="INPUTS", help="Phase rasters, folders (a LiCSAR frame or GEOC folder, HyP3 products), HyP3 "
+        "zips or MintPy ifgramStack.h5 (every pair); coherence, dates and orbit found from product naming."),
     catalog: Path | None = typer.Option(
         None, "--catalog",
-        help="CSV of scenes: phase (required), coherence, dem, los, orbit, date1, date2; paths relative to it."),
+        help="CSV of scenes: phase (required), coherence, dem, los, orbit, date1, date2, band, coherence_band, rewrap, "
+        "zero_nodata; paths relative to it."),
     out_dir: Path = typer.Option(..., "--out-dir", help="Folder of per-scene outputs, catalogue.gpkg and summary.csv."),
     scheduler: str | None = typer.Option(None, "--scheduler", help="Existing Dask scheduler, e.g. tcp://host:8786."),
     workers: int | None = typer.Option(None, "--workers",
@@ -39,12 +42,24 @@ def predict_batch_command(
                                            help="Probability threshold (default: the model card's)."),
     min_area: float = typer.Option(MIN_MAPPED_AREA_M2, "--min-area", help="Smallest polygon kept, in m2."),
     backend: str = typer.Option("auto", "--backend", help="auto, torch or onnx."),
+    band: int | None = typer.Option(None, "--band", help="Band holding the phase in multi-band rasters."),
+    rewrap: bool = typer.Option(False, "--rewrap", help="Wrap unwrapped phases into [-pi, pi) first."),
+    coherence_band: int | None = typer.Option(None, "--coherence-band", help="Band holding coherence in multi-band coherence rasters."),
+    zero_nodata: bool | None = typer.Option(
+        None, "--zero-nodata/--keep-zero", help="Treat 0 in phase and coherence as nodata (default: as each product "
+        "does; LiCSAR and HyP3 do)."),
     quiet: bool = QuietOption,
 ) -> None:
     """Map many scenes, one Dask task per scene; a rerun skips scenes whose outputs are complete."""
     if bool(inputs) == bool(catalog):
         raise BadInputError("give either phase rasters or --catalog LIST.csv (one of them)")
-    scenes = read_catalog(catalog) if catalog else scenes_from_paths(inputs or [])
+    reading = dict(band=band, rewrap=rewrap, coherence_band=coherence_band, zero_nodata=zero_nodata)
+    if catalog:
+        # The catalogue's own columns win over the command line's options.
+        scenes = [replace(e, **{k: v for k, v in reading.items() if getattr(e, k) in (None, False)})
+                  for e in read_catalog(catalog)]
+    else:
+        scenes = scenes_from_paths(inputs or [], **reading)
     result = predict_batch(scenes, out_dir, model=model, threshold=threshold, min_area_m2=min_area, backend=backend,
                            scheduler=scheduler, n_workers=workers, progress=not quiet, quiet=quiet)
     table = summary_frame(result.outcomes)

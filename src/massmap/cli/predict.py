@@ -12,14 +12,17 @@ from massmap.log import console
 
 
 def default_output(scene: Path) -> Path:
-    """Polygons of SCENE go to ./SCENE_massmap.gpkg when no --output is given."""
-    name = scene.name.removesuffix(".tif").removesuffix(".tiff")
-    return Path.cwd() / f"{name}_massmap.gpkg"
+    """Polygons of SCENE go to ./SCENE_massmap.gpkg when no --output is given, SCENE named by its product's
+    naming as predict-batch names it (`massmap.products.scene_id`)."""
+    from massmap.products import scene_id
+
+    return Path.cwd() / f"{scene_id(scene)}_massmap.gpkg"
 
 
 @command("predict")
 def predict(
-    scene: Path = typer.Argument(..., help="Wrapped phase (radians) or complex interferogram raster."),
+    scene: Path = typer.Argument(..., help="Wrapped phase (radians) or complex interferogram raster, a LiCSAR pair "
+                                 "folder, a HyP3 product folder or zip, or ifgramStack.h5::YYYYMMDD_YYYYMMDD."),
     output: Path | None = typer.Option(
         None, "--output", "-o", help="Polygons to write (GeoPackage, scene CRS); default ./SCENE_massmap.gpkg."),
     coherence: Path | None = typer.Option(None, "--coherence",
@@ -42,6 +45,10 @@ def predict(
         "*_lv_theta.tif (lv_phi beside it)."),
     band: int | None = typer.Option(None, "--band", help="Band holding the phase in a multi-band raster."),
     rewrap: bool = typer.Option(False, "--rewrap", help="Wrap an unwrapped phase into [-pi, pi) first."),
+    coherence_band: int | None = typer.Option(None, "--coherence-band", help="Band holding coherence in a multi-band coherence raster."),
+    zero_nodata: bool | None = typer.Option(
+        None, "--zero-nodata/--keep-zero", help="Treat 0 in phase and coherence as nodata (default: as the product "
+        "does; LiCSAR and HyP3 do)."),
     pixel_size: float | None = typer.Option(None, "--pixel-size", help="Pixel size in m for rasters without a CRS."),
     tile_px: int | None = typer.Option(
         None, "--tile-px", help="Tile size in pixels, a multiple of 32 (default: the model card's tile_px, else "
@@ -57,6 +64,7 @@ def predict(
         scene, output, coherence=coherence, dem=dem, los=los, probability=probability, model=model,
         threshold=threshold, min_area_m2=min_area, overlap=overlap, tta=tta, backend=backend, batch_size=batch_size,
         band=band, rewrap=rewrap, pixel_size_m=pixel_size, tile_px=tile_px, progress=not quiet,
+        zero_nodata=zero_nodata, coherence_band=coherence_band,
     )
     if not quiet:
         t = result.timings

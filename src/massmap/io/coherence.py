@@ -1,33 +1,12 @@
-"""Where a scene's coherence comes from: a product's sibling file, or a proxy from the phase itself."""
+"""A coherence proxy from the phase itself, for products without a coherence file (their naming: `massmap.products`)."""
 
 from __future__ import annotations
-
-import re
-from pathlib import Path
 
 import numpy as np
 from scipy.ndimage import uniform_filter
 
-# (pattern on the phase file name, replacement giving the coherence file name, product family)
-_SIBLING_RULES: tuple[tuple[str, str, str], ...] = (
-    (r"\.geo\.diff_pha\.tif$", ".geo.cc.tif", "LiCSAR"),
-    (r"_wrapped_phase\.tif$", "_corr.tif", "HyP3"),
-    (r"_phase\.tif$", "_coh.tif", "massmap simulator"),
-)
-
 # Half-width of the window over which the proxy averages unit phasors (a 5 x 5 box).
 PROXY_HALF_WINDOW_PX = 2
-
-
-def find_coherence(phase_path: str | Path) -> tuple[Path, str] | None:
-    """The coherence file that a product's naming pairs with `phase_path`, and the product family, if it exists."""
-    phase_path = Path(phase_path)
-    for pattern, replacement, family in _SIBLING_RULES:
-        if re.search(pattern, phase_path.name):
-            candidate = phase_path.with_name(re.sub(pattern, replacement, phase_path.name))
-            if candidate.exists():
-                return candidate, family
-    return None
 
 
 def phase_consistency(phase_rad: np.ndarray, half_window_px: int = PROXY_HALF_WINDOW_PX) -> np.ndarray:

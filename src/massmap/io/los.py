@@ -58,9 +58,14 @@ class LosFiles:
         return self.layers[0][0]
 
 
+def _exists(path: Path) -> bool:
+    """True when the file exists; GDAL virtual paths (inside a zip) are checked when opened."""
+    return str(path).startswith("/vsi") or path.exists()
+
+
 def _sibling(path: Path, pattern: re.Pattern, replacement: str) -> Path:
     sibling = path.with_name(pattern.sub(replacement, path.name))
-    if not sibling.exists():
+    if not _exists(sibling):
         raise BadInputError(f"{path}: its LOS companion {sibling.name} is not beside it")
     return sibling
 
@@ -69,7 +74,7 @@ def find_los_files(path: str | os.PathLike) -> LosFiles:
     """The LOS layers named by `path`: a LiCSAR E/N/U file (siblings found), a HyP3 lv_theta/lv_phi file
     (sibling found), or else a 3-band ENU GeoTIFF."""
     path = Path(path)
-    if not path.exists():
+    if not _exists(path):
         raise BadInputError(f"{path}: LOS geometry file not found")
     if _LICSAR_NAME.search(path.name):
         east, north, up = (_sibling(path, _LICSAR_NAME, f".geo.{c}.tif") for c in "ENU")

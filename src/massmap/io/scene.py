@@ -24,9 +24,10 @@ from rasterio.windows import Window
 
 from massmap.errors import BadInputError
 from massmap.grid import Grid
-from massmap.io.coherence import PROXY_HALF_WINDOW_PX, find_coherence, phase_consistency
+from massmap.io.coherence import PROXY_HALF_WINDOW_PX, phase_consistency
 from massmap.io.los import ENU_FILE, LosFiles, check_band_count, find_los_files, look_enu_from_layers
 from massmap.log import get_logger
+from massmap.products import Layer, ProductScene, resolve_scene
 
 log = get_logger(__name__)
 
@@ -34,6 +35,8 @@ log = get_logger(__name__)
 PHASE_RANGE_TOL_RAD = 1e-3
 # Rows read at a time while scanning a scene for its statistics.
 SCAN_ROWS = 512
+# Coherence may exceed 1 by float rounding and resampling; anything further is not a coherence in 0..1.
+COHERENCE_RANGE_TOL = 1e-3
 
 
 def wrap_phase(phase_rad: np.ndarray) -> np.ndarray:
@@ -70,8 +73,15 @@ class SceneStats:
     coherence_p90: float
 
 
-def _open_raster(path: Path) -> rasterio.DatasetReader:
-    if not path.exists():
+def _open_raster(path: Path | Layer):
+    """Open a raster file (GDAL paths such as /vsizip/ too) or one pair of a MintPy stack."""
+    layer = path if isinstance(path, Layer) else Layer(str(path))
+    if layer.dataset is not None:
+        from massmap.io.mintpy import StackLayer
+
+        return StackLayer(layer)
+    path = layer.path
+    if not layer.is_virtual and not Path(path).exists():
         raise BadInputError(f"{path}: file not found")
     try:
         with warnings.catch_warnings():
@@ -99,8 +109,12 @@ class SceneReader:
     """An open interferogram: read windows of phase, coherence (or its proxy), amplitude, DEM and LOS geometry
     on the phase grid.
 
-    Use as a context manager. `coherence` is a path, or None to look for the product's sibling file. `los_path`
-    names the LOS geometry in any form `massmap.io.los.find_los_files` accepts.
+    Use as a context manager. `phase_path` is a phase raster or any scene address `massmap.products` resolves
+    (a LiCSAR pair folder, a HyP3 folder or zip, `ifgramStack.h5::DATE1_DATE2`). `coherence` is a path, or None
+    for the product's own coherence layer. `los_path` names the LOS geometry in any form
+    `massmap.io.los.find_los_files` accepts. `zero_nodata` treats 0 in phase and coherence as nodata (None: as
+    the product family does, true for LiCSAR and HyP3); `coherence_band` picks the band of a multi-band
+    coherence file. An unwrapped product phase is wrapped on reading.
     """
 
     phase_path: Path
@@ -110,7 +124,10 @@ class SceneReader:
     rewrap: bool = False
     pixel_size_m: float | None = None
     los_path: Path | None = None
+    zero_nodata: bool | None = None
+    coherence_band: int | None = None
     grid: Grid = field(init=False)
+    product: ProductScene = field(init=False)
     kind: str = field(init=False)
     coherence_source: str = field(init=False)
 
@@ -124,17 +141,26 @@ class SceneReader:
             raise
 
     def _open(self) -> None:
-        ds = self._stack.enter_context(_open_raster(self.phase_path))
+        self.product = resolve_scene(self.phase_path)
+        phase_layer = self.product.phase
+        self._zero_nodata = self.product.zero_is_nodata if self.zero_nodata is None else self.zero_nodata
+        ds = self._stack.enter_context(_open_raster(phase_layer))
         self._phase_ds = ds
-        if ds.count > 1 and self.band is None:
+        if ds.count > 1 and self.band is None and phase_layer.band is None:
             raise BadInputError(
                 f"{self.phase_path}: {ds.count} bands, the phase band is ambiguous; choose one with --band N"
             )
-        self._band = self.band or 1
+        self._band = self.band or phase_layer.band or 1
         if not 1 <= self._band <= ds.count:
             raise BadInputError(f"{self.phase_path}: band {self._band} requested, the raster has {ds.count}")
         dtype = ds.dtypes[self._band - 1]
         self.kind = "complex" if dtype.startswith("complex") else "wrapped-phase"
+        if self.product.unwrapped and self.kind != "complex":
+            self.kind = "unwrapped-phase"
+            if not self.rewrap:
+                log.info("%s: unwrapped phase (%s %s); wrapped into [-pi, pi) on reading", self.phase_path,
+                         self.product.family, Path(phase_layer.path).name)
+            self.rewrap = True
         if not (dtype.startswith("complex") or dtype.startswith("float")):
             raise BadInputError(
                 f"{self.phase_path}: band {self._band} is {dtype}; expected float phase in radians or complex"
@@ -153,22 +179,27 @@ class SceneReader:
             self._los_files, self._los = self._open_los(self.los_path)
 
     def _open_coherence(self):
-        path = Path(self.coherence_path) if self.coherence_path else None
-        if path is None:
-            found = find_coherence(self.phase_path)
-            if found is not None:
-                path, family = found
-                log.info("coherence: %s (paired by %s naming)", path, family)
-        if path is None:
+        layer = Layer(str(self.coherence_path)) if self.coherence_path else None
+        if layer is None and self.product.coherence is not None:
+            layer = self.product.coherence
+            log.info("coherence: %s (paired by %s naming)", layer.name, self.product.family)
+        if layer is None:
             self.coherence_source = "proxy"
             log.warning(
                 "%s: no coherence file; using a phase-consistency proxy (|mean unit phasor| over %d x %d pixels)",
                 self.phase_path, 2 * PROXY_HALF_WINDOW_PX + 1, 2 * PROXY_HALF_WINDOW_PX + 1,
             )
             return None
-        self.coherence_source = str(path)
-        reader = self._open_on_grid(path, "coherence", Resampling.bilinear)
-        self._coh_scale = 1.0 / 255.0 if reader.dtypes[0] == "uint8" else 1.0
+        self.coherence_source = layer.name
+        reader = self._open_on_grid(layer, "coherence", Resampling.bilinear, zero_is_nodata=self._zero_nodata)
+        if reader.count > 1 and self.coherence_band is None:
+            raise BadInputError(f"{layer.name}: {reader.count} bands, the coherence band is ambiguous; choose one "
+                                "with --coherence-band N")
+        self._coh_band = self.coherence_band or layer.band or 1
+        if not 1 <= self._coh_band <= reader.count:
+            raise BadInputError(f"{layer.name}: coherence band {self._coh_band} requested, the raster has "
+                                f"{reader.count}")
+        self._coh_scale = 1.0 / 255.0 if reader.dtypes[self._coh_band - 1] == "uint8" else 1.0
         return reader
 
     def _open_los(self, los_path: Path) -> tuple[LosFiles, dict]:
@@ -182,12 +213,13 @@ class SceneReader:
             opened[path] = ds
         return files, opened
 
-    def _open_on_grid(self, path: Path, what: str, resampling: Resampling, zero_is_nodata: bool = False):
+    def _open_on_grid(self, path: Path | Layer, what: str, resampling: Resampling, zero_is_nodata: bool = False):
         """Open a companion raster; resample it onto the phase grid when its grid differs.
 
         `zero_is_nodata` keeps 0 out of the resampling when the file declares no nodata value.
         """
         ds = self._stack.enter_context(_open_raster(path))
+        path = path.name if isinstance(path, Layer) else path
         grid = self.grid
         same_shape = (ds.height, ds.width) == grid.shape
         if grid.crs is None or not _has_georeferencing(ds):
@@ -236,7 +268,7 @@ class SceneReader:
         """True when the LOS geometry was given."""
         return self._los_files is not None
 
-    def _read(self, ds, window: Window, path: Path, band: int = 1) -> np.ndarray:
+    def _read(self, ds, window: Window, path: Path | str, band: int = 1) -> np.ndarray:
         try:
             return ds.read(band, window=window, boundless=False)
         except (RasterioError, RasterioIOError) as exc:
@@ -256,6 +288,8 @@ class SceneReader:
             phase = raw.astype(np.float32, copy=False)
             if self._nodata is not None and not math.isnan(self._nodata):
                 phase = np.where(phase == self._nodata, np.nan, phase).astype(np.float32)
+            if self._zero_nodata:
+                phase = np.where(phase == 0, np.nan, phase).astype(np.float32)
             if self.rewrap:
                 phase = wrap_phase(phase)
         return phase, amplitude
@@ -265,9 +299,7 @@ class SceneReader:
         window = window or Window(0, 0, self.grid.width, self.grid.height)
         phase, amplitude = self.read_phase(window)
         if self._coh is not None:
-            coh = (self._read(self._coh, window, Path(self.coherence_source)).astype(np.float32)
-                   * np.float32(self._coh_scale))
-            coh = np.clip(coh, 0.0, 1.0)
+            coh = self.read_coherence(window)
             coh[~np.isfinite(phase)] = np.nan
         else:
             coh = self._proxy(window)
@@ -277,6 +309,24 @@ class SceneReader:
         valid = np.isfinite(phase) & np.isfinite(coh)
         look = self.read_look(window) if self._los_files is not None else None
         return SceneWindow(phase_rad=phase, coherence=coh, valid=valid, amplitude=amplitude, dem_m=dem, look_enu=look)
+
+    def read_coherence(self, window: Window) -> np.ndarray:
+        """Coherence of a window in 0..1 (float32, NaN = nodata); a coherence above 1 is refused with its range."""
+        raw = self._read(self._coh, window, self.coherence_source, self._coh_band).astype(np.float32)
+        nodata = self._coh.nodata
+        if nodata is not None and not math.isnan(nodata):
+            raw[raw == nodata] = np.nan
+        if self._zero_nodata:
+            raw[raw == 0] = np.nan
+        coh = raw * np.float32(self._coh_scale)
+        finite = coh[np.isfinite(coh)]
+        if finite.size and float(finite.max()) > 1.0 + COHERENCE_RANGE_TOL:
+            raise BadInputError(
+                f"{self.coherence_source}: coherence range [{float(finite.min()):.3g}, {float(finite.max()):.3g}] "
+                f"goes above 1 (band {self._coh_band}); give a coherence in 0..1 (a two-band ISCE .cor holds it in "
+                "band 2: --coherence-band 2)"
+            )
+        return np.clip(coh, 0.0, 1.0)
 
     def read_look(self, window: Window) -> np.ndarray:
         """The unit look vector (satellite to ground, east-north-up; float32 (3, rows, cols), NaN = unknown)."""
@@ -343,10 +393,13 @@ def open_scene(
     band: int | None = None,
     rewrap: bool = False,
     pixel_size_m: float | None = None,
-    los_path: str | os.PathLike | None = None,
+    los_path: str | Path | None = None,
+    zero_nodata: bool | None = None,
+    coherence_band: int | None = None,
 ) -> SceneReader:
     """Open an interferogram (wrapped phase or complex) with its coherence, DEM and LOS geometry; see `SceneReader`."""
     return SceneReader(
         Path(phase_path), Path(coherence_path) if coherence_path else None,
         Path(dem_path) if dem_path else None, band, rewrap, pixel_size_m, Path(los_path) if los_path else None,
+        zero_nodata, coherence_band,
     )

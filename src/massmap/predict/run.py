@@ -37,6 +37,7 @@ from massmap.predict.backends import BACKENDS, DEFAULT_CPU_BACKEND, Runner, make
 from massmap.predict.blend import StripBlender, tile_weights
 from massmap.predict.tiling import TileLayout, pad_to_tile
 from massmap.predict.tta import predict_tta
+from massmap.products import resolve_scene
 from massmap.terrain import downslope_los_sensitivity
 from massmap.vectorize import polygons_from_raster
 
@@ -176,7 +177,7 @@ def _blend_scene(
     grid, card = reader.grid, loaded.card
     rows0, cols0 = layout.row_starts, layout.col_starts
     n_rows, n_cols = len(rows0), len(cols0)
-    pixel_size_m = grid.mean_pixel_size_m() if reader.has_dem else None
+    pixel_size_m = grid.pixel_size_xy_m() if reader.has_dem else None
     expected = [0] * n_rows
     added = [0] * n_rows
     state = {"rows_listed": 0, "next_flush": 0, "tiles_run": 0, "any_valid": False}
@@ -268,6 +269,8 @@ def predict_scene(
     tile_px: int | None = None,
     fill_holes_below_m2: float | None = None,
     device: str | None = None,
+    zero_nodata: bool | None = None,
+    coherence_band: int | None = None,
 ) -> PredictionResult:
     """Map mass-movement phase patterns in one interferogram to polygons (and a probability map).
 
@@ -278,7 +281,9 @@ def predict_scene(
     LOS geometry, see `massmap.io.los`) feed models with slope or los channels. The probability
     array is returned when `return_probability`, or by default when no file is written and the scene has at
     most SMALL_SCENE_PIXELS pixels. `tile_px` defaults to the card's
-    (`ModelCard.prediction_tile_px`).
+    (`ModelCard.prediction_tile_px`). `scene` may be any address `massmap.products` resolves (a LiCSAR pair
+    folder, a HyP3 folder or zip, `ifgramStack.h5::DATE1_DATE2`); a product's own DEM and LOS files are used
+    when the model needs them and none are given. `zero_nodata` and `coherence_band`: see `SceneReader`.
     """
     started = time.perf_counter()
     outputs = {name: Path(p) for name, p in (("output", output), ("probability", probability)) if p is not None}
@@ -301,7 +306,9 @@ def predict_scene(
     timer = _Timer()
     with contextlib.ExitStack() as stack:
         stack.enter_context(rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_BYTES, GDAL_NUM_THREADS="ALL_CPUS"))
-        reader = stack.enter_context(open_scene(scene, coherence, dem, band, rewrap, pixel_size_m, los))
+        dem, los = _product_terrain(scene, loaded, dem, los)
+        reader = stack.enter_context(open_scene(scene, coherence, dem, band, rewrap, pixel_size_m, los,
+                                                zero_nodata=zero_nodata, coherence_band=coherence_band))
         check_model_fits(loaded, reader)
         grid = reader.grid
         layout = TileLayout.for_scene(grid.height, grid.width, tile_px or loaded.card.prediction_tile_px, overlap)
@@ -347,6 +354,20 @@ def predict_scene(
     log.info("%d polygons above %.2f and %.0f m2; %.2f megapixels in %.1f s", len(polygons), threshold,
              min_area_m2, timings.megapixels, seconds)
     return PredictionResult(polygons, prob, grid, threshold, timings, outputs)
+
+
+def _product_terrain(scene, loaded: LoadedModel, dem, los):
+    """The DEM and LOS files to read: those given, else the product's own when the model's channels need them."""
+    channels = loaded.card.channels
+    if ("slope" in channels or "los" in channels) and dem is None or "los" in channels and los is None:
+        product = resolve_scene(scene)
+        if dem is None and product.dem and ("slope" in channels or "los" in channels):
+            dem = product.dem
+            log.info("DEM: %s (found by %s naming)", dem, product.family)
+        if los is None and product.los and "los" in channels:
+            los = product.los
+            log.info("LOS geometry: %s (found by %s naming)", los, product.family)
+    return dem, los
 
 
 def _write_outputs(polygons: gpd.GeoDataFrame, blended_path: Path, outputs: dict[str, Path]) -> None:

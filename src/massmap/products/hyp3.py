@@ -1,0 +1,95 @@
+"""HyP3 (ASF) INSAR_GAMMA naming: one product per folder or zip, every file named after the product.
+
+`NAME/NAME_wrapped_phase.tif` (optional in HyP3 jobs) or `NAME_unw_phase.tif` (radians), `NAME_corr.tif`
+(coherence 0..1), `NAME_dem.tif` (m), `NAME_lv_theta.tif` and `NAME_lv_phi.tif` (look-vector angles); the zip
+`NAME.zip` holds the folder `NAME/`. NAME is `S1AA_yyyymmddThhmmss_yyyymmddThhmmss_...`; 0 means no data.
+A zip is read where it lies, through GDAL's /vsizip/.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+from massmap.errors import BadInputError
+from massmap.products.base import Layer, ProductScene, date_or_none, keep_preferred
+
+FAMILY = "HyP3"
+# (file name ending, unwrapped?) in order of preference.
+PHASE_KINDS: tuple[tuple[str, bool], ...] = (("_wrapped_phase.tif", False), ("_unw_phase.tif", True))
+COHERENCE_SUFFIX = "_corr.tif"
+DEM_SUFFIX = "_dem.tif"
+LOS_SUFFIX = "_lv_theta.tif"
+NAME = re.compile(r"^S1[A-D_]{2}_(\d{8})T\d{6}_(\d{8})T\d{6}_")
+
+
+def phase_kind(name: str) -> tuple[str, bool, int] | None:
+    """(suffix, unwrapped, preference rank) of a HyP3 phase file name, or None."""
+    lower = name.lower()
+    for rank, (suffix, unwrapped) in enumerate(PHASE_KINDS):
+        if lower.endswith(suffix):
+            return suffix, unwrapped, rank
+    return None
+
+
+def _scene(address: str, stem: str, phase: str, unwrapped: bool, exists, sibling) -> ProductScene:
+    """A HyP3 scene from its product name; `sibling(suffix)` gives a file's path, `exists(path)` checks it."""
+    def found(suffix: str) -> str | None:
+        path = sibling(suffix)
+        return path if exists(path) else None
+
+    coherence = found(COHERENCE_SUFFIX)
+    dates = NAME.search(stem)
+    return ProductScene(
+        address=address, family=FAMILY, scene_id=stem, phase=Layer(phase),
+        coherence=Layer(coherence) if coherence else None, unwrapped=unwrapped, zero_is_nodata=True,
+        dem=found(DEM_SUFFIX), los=found(LOS_SUFFIX),
+        date1=date_or_none(dates.group(1)) if dates else None, date2=date_or_none(dates.group(2)) if dates else None,
+    )
+
+
+def _file_scene(path: Path, suffix: str, unwrapped: bool) -> ProductScene:
+    stem = path.name[: -len(suffix)]
+    return _scene(str(path), stem, str(path), unwrapped, lambda p: Path(p).exists(), lambda s: str(path.with_name(stem + s)))
+
+
+def _zip_scene(path: Path) -> ProductScene | None:
+    """The product in a HyP3 zip (its preferred phase kind), or None when the zip holds no HyP3 phase."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise BadInputError(f"{path}: not a readable zip ({exc})") from None
+    ranked = sorted((k[2], m, k) for m in members if (k := phase_kind(Path(m).name)))
+    if not ranked:
+        return None
+    _, member, (suffix, unwrapped, _) = ranked[0]
+    stem = Path(member).name[: -len(suffix)]
+    prefix = member[: -len(Path(member).name)]
+    vsi = f"/vsizip/{path.resolve()}/"
+    return _scene(str(path), stem, vsi + member, unwrapped, lambda p: p[len(vsi):] in members,
+                  lambda s: f"{vsi}{prefix}{stem}{s}")
+
+
+def scenes_of_file(path: Path) -> list[ProductScene] | None:
+    """The scene of a HyP3 phase file or product zip, or None when the name is not HyP3's."""
+    if path.suffix.lower() == ".zip" and path.is_file():
+        scene = _zip_scene(path)
+        return [scene] if scene else None
+    kind = phase_kind(path.name)
+    return [_file_scene(path, kind[0], kind[1])] if kind else None
+
+
+def scenes_in_folder(files: list[Path]) -> tuple[list[ProductScene], list[Path]]:
+    """The products among the files of one folder (wrapped phase preferred) and the files left over."""
+    ranked, rest = [], []
+    for path in files:
+        kind = phase_kind(path.name)
+        if kind is not None:
+            ranked.append((kind[2], _file_scene(path, kind[0], kind[1])))
+        elif path.suffix.lower() == ".zip" and (scene := _zip_scene(path)) is not None:
+            ranked.append((0, scene))
+        else:
+            rest.append(path)
+    return keep_preferred(ranked), rest
