@@ -102,7 +102,7 @@ def los_unet(tmp_path: Path) -> Path:
 @pytest.mark.parametrize("given, missing", [(["--dem"], "give --los"), ([], "give --dem and --los")])
 def test_a_los_model_without_the_los_geometry_is_refused_in_one_line(given, missing, los_unet, tmp_path) -> None:
     scene = write_raster(tmp_path / "ok_phase.tif", cone_phase((64, 64), (32, 32), 20.0), transform=utm_transform())
-    dem, _ = write_terrain(tmp_path, "ok", 64)
+    dem, _ = write_terrain(tmp_path, "other", 64)  # not named after the scene, so not found by its naming
     out = tmp_path / "o.gpkg"
     extra = [arg for option in given for arg in (option, str(dem))]
     result = runner.invoke(app, ["predict", str(scene), "-o", str(out), "--model", str(los_unet), *extra,
@@ -110,6 +110,19 @@ def test_a_los_model_without_the_los_geometry_is_refused_in_one_line(given, miss
     line = _one_error_line(result)
     assert "line-of-sight share of downslope motion" in line and line.endswith(missing)
     assert not out.exists()
+
+
+def test_a_los_model_finds_the_dem_and_los_named_after_the_scene(los_unet, tmp_path, caplog) -> None:
+    import logging
+
+    from massmap.predict import predict_scene
+
+    scene = write_raster(tmp_path / "ok_phase.tif", cone_phase((64, 64), (32, 32), 20.0), transform=utm_transform())
+    dem, los = write_terrain(tmp_path, "ok", 64)
+    with caplog.at_level(logging.INFO, logger="massmap"):
+        predict_scene(scene, model=str(los_unet), backend="torch", progress=False, min_area_m2=0)
+    assert f"DEM: {dem} (found by massmap simulator naming)" in caplog.text
+    assert f"LOS geometry: {los} (found by massmap simulator naming)" in caplog.text
 
 
 def test_a_los_model_maps_a_scene_given_its_dem_and_los(los_unet, tmp_path) -> None:
