@@ -36,6 +36,10 @@ caption { caption-side: bottom; font-size: .85rem; color: #555; padding-top: .3r
 figure { margin: 1rem 0; } figure img { max-width: 100%; }
 figcaption { font-size: .85rem; color: #555; }
 pre { background: #f6f6f6; padding: .6rem; overflow-x: auto; font-size: .8rem; }
+.gallery { display: grid; grid-template-columns: repeat(auto-fill, minmax(11rem, 1fr)); gap: .8rem; }
+.gallery figure { margin: 0; } .gallery img { width: 100%; image-rendering: pixelated; border: 1px solid #999; }
+.gallery figcaption { font-size: .75rem; line-height: 1.3; }
+.gallery a { color: inherit; text-decoration: none; }
 footer { margin-top: 3rem; font-size: .8rem; color: #777; border-top: 1px solid #ccc; padding-top: .4rem; }
 """
 
@@ -110,14 +114,32 @@ class Report:
         self._parts.append("\n".join(out))
         return self
 
-    def add_figure(self, figure: Any, caption: str | None = None, dpi: int = 110) -> Report:
-        """A matplotlib Figure, embedded as a base64 PNG."""
+    def add_figure(self, figure: Any, caption: str | None = None, dpi: int = 110, photo: bool = False) -> Report:
+        """A matplotlib Figure, embedded as a base64 PNG (`photo`: a JPEG, several times smaller for noisy images
+        such as interferograms)."""
         buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+        fmt = "jpeg" if photo else "png"
+        extra = {"pil_kwargs": {"quality": 82}} if photo else {}
+        figure.savefig(buffer, format=fmt, dpi=dpi, bbox_inches="tight", **extra)
         data = base64.b64encode(buffer.getvalue()).decode("ascii")
         alt = html.escape(caption or "figure")
         cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
-        self._parts.append(f'<figure><img alt="{alt}" src="data:image/png;base64,{data}">{cap}</figure>')
+        self._parts.append(f'<figure><img alt="{alt}" src="data:image/{fmt};base64,{data}">{cap}</figure>')
+        return self
+
+    def add_gallery(self, items: Sequence[tuple[bytes, str]], links: Sequence[str | None] | None = None) -> Report:
+        """A grid of small PNG images (bytes) with captions (lines split on newlines), each optionally a link."""
+        cells = []
+        for k, (png, caption) in enumerate(items):
+            data = base64.b64encode(png).decode("ascii")
+            lines = "<br>".join(html.escape(line) for line in caption.split("\n"))
+            img = f'<img alt="{html.escape(caption.splitlines()[0] if caption else "image")}" src="data:image/png;base64,{data}">'
+            link = links[k] if links else None
+            if link:
+                img = f'<a href="{html.escape(link)}">{img}</a>'
+                lines = f'<a href="{html.escape(link)}">{lines}</a>'
+            cells.append(f'<figure class="item">{img}<figcaption>{lines}</figcaption></figure>')
+        self._parts.append('<div class="gallery">' + "\n".join(cells) + "</div>")
         return self
 
     def add_json(self, data: Any, caption: str | None = None) -> Report:

@@ -29,6 +29,9 @@ def predict(
                                           help="Coherence raster (found from product naming if omitted)."),
     probability: Path | None = typer.Option(None, "--probability",
                                             help="Also write the probability map (Cloud-Optimised GeoTIFF)."),
+    report: Path | None = typer.Option(
+        None, "--report", help="Also write a self-contained HTML page of the scene: phase, coherence and "
+        "probability with the polygons, and every detection as a phase chip."),
     model: str = typer.Option("default", "--model", help="'default' or a model folder."),
     threshold: float | None = typer.Option(None, "--threshold",
                                            help="Probability threshold (default: the model card's, usually 0.5)."),
@@ -64,13 +67,14 @@ def predict(
         scene, output, coherence=coherence, dem=dem, los=los, probability=probability, model=model,
         threshold=threshold, min_area_m2=min_area, overlap=overlap, tta=tta, backend=backend, batch_size=batch_size,
         band=band, rewrap=rewrap, pixel_size_m=pixel_size, tile_px=tile_px, progress=not quiet,
-        zero_nodata=zero_nodata, coherence_band=coherence_band,
+        zero_nodata=zero_nodata, coherence_band=coherence_band, report=report,
     )
     if not quiet:
         t = result.timings
         console.print(
             f"{len(result.polygons)} polygons -> {output}"
             + (f"; probability -> {probability}" if probability else "")
+            + (f"; report -> {report}" if report else "")
             + f" ({t.megapixels:.2f} Mpx in {t.seconds:.1f} s, {t.backend})",
             highlight=False,
         )

@@ -271,6 +271,7 @@ def predict_scene(
     device: str | None = None,
     zero_nodata: bool | None = None,
     coherence_band: int | None = None,
+    report: str | os.PathLike | None = None,
 ) -> PredictionResult:
     """Map mass-movement phase patterns in one interferogram to polygons (and a probability map).
 
@@ -284,13 +285,15 @@ def predict_scene(
     (`ModelCard.prediction_tile_px`). `scene` may be any address `massmap.products` resolves (a LiCSAR pair
     folder, a HyP3 folder or zip, `ifgramStack.h5::DATE1_DATE2`); a product's own DEM and LOS files are used
     when the model needs them and none are given. `zero_nodata` and `coherence_band`: see `SceneReader`.
+    `report` writes the scene's self-contained HTML page (`massmap.scene_report`).
     """
     started = time.perf_counter()
-    outputs = {name: Path(p) for name, p in (("output", output), ("probability", probability)) if p is not None}
+    outputs = {name: Path(p) for name, p in (("output", output), ("probability", probability), ("report", report))
+               if p is not None}
     for path in outputs.values():
         check_writable(path)
     if len(set(outputs.values())) < len(outputs):
-        raise OutputError(f"{output}: the polygon and probability outputs must be different files")
+        raise OutputError(f"{output}: the polygon, probability and report outputs must be different files")
     if batch_size < 1:
         raise BadInputError(f"--batch-size must be at least 1, got {batch_size}")
     if not 0.0 <= overlap <= 0.5:
@@ -335,8 +338,15 @@ def predict_scene(
                 polygons = polygons_from_raster(
                     blended_path, grid, threshold, min_area_m2, fill_holes_below_m2, source=Path(scene).name,
                 )
+            page = None
+            if report is not None:
+                from massmap.scene_report import scene_report
+
+                with timer("write"):
+                    page = scene_report(reader, blended_path, polygons, threshold, _report_parameters(
+                        scene, reader, loaded, threshold, min_area_m2, layout, overlap, runner_name, tta))
             with timer("write"):
-                _write_outputs(polygons, blended_path, outputs)
+                _write_outputs(polygons, blended_path, outputs, page)
             if return_probability is None:
                 return_probability = not outputs and grid.height * grid.width <= SMALL_SCENE_PIXELS
             prob = None
@@ -370,9 +380,27 @@ def _product_terrain(scene, loaded: LoadedModel, dem, los):
     return dem, los
 
 
-def _write_outputs(polygons: gpd.GeoDataFrame, blended_path: Path, outputs: dict[str, Path]) -> None:
+def _report_parameters(scene, reader: SceneReader, loaded: LoadedModel, threshold: float, min_area_m2: float,
+                       layout: TileLayout, overlap: float, backend: str, tta: bool) -> dict:
+    """What a scene was mapped from and with, as the report page lists it."""
+    from massmap import __version__
+
+    card = loaded.card
+    return {
+        "scene": str(scene), "product": reader.product.family, "phase kind": reader.kind,
+        "coherence": reader.coherence_source, "model": f"{loaded.path} ({card.arch}, {card.encoder})",
+        "input channels": ", ".join(card.channels), "threshold": f"{threshold:g}",
+        "minimum area (m2)": f"{min_area_m2:,.0f}", "tile (px)": layout.tile_px, "overlap": f"{overlap:g}",
+        "backend": backend, "test-time augmentation": "yes (8 flips and rotations)" if tta else "no",
+        "massmap": __version__,
+    }
+
+
+def _write_outputs(polygons: gpd.GeoDataFrame, blended_path: Path, outputs: dict[str, Path], page=None) -> None:
     """Write every output under a temporary name first and rename them together, so a failure leaves none."""
     with contextlib.ExitStack() as stack:
+        if page is not None:
+            page.write(stack.enter_context(atomic_path(outputs["report"])))
         if "probability" in outputs:
             copy_as_cog(blended_path, stack.enter_context(atomic_path(outputs["probability"])))
         if "output" in outputs:
