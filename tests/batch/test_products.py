@@ -68,3 +68,28 @@ def test_a_licsar_pair_and_a_mintpy_pair_are_mapped_and_named(tiny_model: Path, 
         assert (out / f"{entry.scene_id}.gpkg").exists()
         # The sidecar keeps the reading option, so a rerun with other options redoes the scene.
         assert read_sidecar(sidecar_path(out, entry.scene_id)).params["zero_nodata"] is True
+
+
+def test_scene_pages_and_a_summary_page_of_thumbnails_linking_to_them(tiny_model: Path, tmp_path: Path) -> None:
+    import re
+
+    from massmap.batch.run import BatchSettings, SceneOutcome, map_scene, model_id, report_path
+    from massmap.batch.summary_page import write_summary_page
+
+    geoc = licsbas_frame(tmp_path / "in", pairs=PAIRS[:2])
+    settings = BatchSettings(str(tiny_model), model_id(tiny_model), threshold=0.3, backend="torch", report=True)
+    out = tmp_path / "out"
+    out.mkdir()
+    entries = scenes_from_paths([geoc])
+    outcomes = [map_scene(e, out, settings) for e in entries]
+    outcomes.append(SceneOutcome(entries[0].__class__("broken", tmp_path / "broken.tif"), "failed",
+                                 error="BadInputError: broken.tif: file not found"))
+    for e in entries:
+        page = report_path(out, e.scene_id).read_text()
+        assert f"massmap: {e.scene_id}" in page and "2017-03-20 to 2017-04-13" in report_path(
+            out, entries[0].scene_id).read_text()
+    summary = write_summary_page(outcomes, out, out / "report.html").read_text()
+    links = re.findall(r'<a href="([^"]+)"><img', summary)
+    assert links == [f"{e.scene_id}_report.html" for e in entries]
+    assert summary.count('src="data:image/png;base64,') == 2
+    assert "Failed scenes" in summary and "broken.tif: file not found" in summary

@@ -40,6 +40,7 @@ log = get_logger(__name__)
 STAGING_DIR = ".massmap-staging"
 CATALOGUE_NAME = "catalogue.gpkg"
 SUMMARY_NAME = "summary.csv"
+REPORT_NAME = "report.html"
 # Attempts Dask makes after a task raised (a killed worker is retried by the scheduler's allowed-failures).
 DEFAULT_RETRIES = 2
 
@@ -56,10 +57,12 @@ class BatchSettings:
     min_area_m2: float = MIN_MAPPED_AREA_M2
     backend: str = "auto"
     quiet: bool = False
+    report: bool = False
 
     def params(self) -> dict:
         """The parameters a finished output must have been made with (JSON values, compared on resume)."""
-        return {"threshold": self.threshold, "min_area_m2": float(self.min_area_m2), "backend": self.backend}
+        params = {"threshold": self.threshold, "min_area_m2": float(self.min_area_m2), "backend": self.backend}
+        return params | ({"report": True} if self.report else {})
 
 
 def scene_params(settings: BatchSettings, entry: SceneEntry) -> dict:
@@ -128,6 +131,11 @@ def polygons_path(out_dir: str | os.PathLike, scene_id: str) -> Path:
 def probability_path(out_dir: str | os.PathLike, scene_id: str) -> Path:
     """Where a scene's blended probability (Cloud-Optimised GeoTIFF) is written."""
     return Path(out_dir) / f"{scene_id}_probability.tif"
+
+
+def report_path(out_dir: str | os.PathLike, scene_id: str) -> Path:
+    """Where a scene's HTML page is written (with --report)."""
+    return Path(out_dir) / f"{scene_id}_report.html"
 
 
 _MODEL_CACHE: dict[tuple[str, str], object] = {}
@@ -201,15 +209,17 @@ def _map_scene(entry: SceneEntry, out_dir: Path, settings: BatchSettings) -> Sce
     staging.mkdir()
     try:
         poly_dst, prob_dst = polygons_path(out_dir, entry.scene_id), probability_path(out_dir, entry.scene_id)
+        page_dst = report_path(out_dir, entry.scene_id) if settings.report else None
         result = predict_scene(
             entry.phase, staging / poly_dst.name, coherence=entry.coherence, dem=entry.dem, los=entry.los,
             probability=staging / prob_dst.name, model=_loaded_model(settings), threshold=settings.threshold,
             min_area_m2=settings.min_area_m2, backend=settings.backend, num_threads=1, progress=False,
-            **entry.reading(),
+            report=staging / page_dst.name if page_dst else None, **entry.reading(),
         )
-        records = [FileRecord.of(staging / poly_dst.name), FileRecord.of(staging / prob_dst.name)]
-        _publish_file(staging / poly_dst.name, poly_dst)
-        _publish_file(staging / prob_dst.name, prob_dst)
+        published = [poly_dst, prob_dst] + ([page_dst] if page_dst else [])
+        records = [FileRecord.of(staging / dst.name) for dst in published]
+        for dst in published:
+            _publish_file(staging / dst.name, dst)
         seconds = time.perf_counter() - started
         outcome = SceneOutcome(
             entry, MAPPED, n_polygons=len(result.polygons),
@@ -272,6 +282,7 @@ def predict_batch(
     n_workers: int | None = None,
     retries: int = DEFAULT_RETRIES,
     progress: bool = True,
+    report: bool = False,
     quiet: bool = False,
     dashboard_address: str | None = ":8787",
     task: Callable[[SceneEntry, Path, BatchSettings], SceneOutcome] = map_scene,
@@ -281,7 +292,8 @@ def predict_batch(
     Scenes whose outputs a valid sidecar vouches for (same model and parameters) are skipped; the rest are
     submitted one task per scene with `retries`. Writes per scene `<id>.gpkg`, `<id>_probability.tif` and
     `<id>.done.json`, then `catalogue.gpkg` (every polygon with its scene, dates and orbit) and `summary.csv`.
-    `task` replaces `map_scene` (same signature) to inject faults in tests.
+    `task` replaces `map_scene` (same signature) to inject faults in tests. `report` also writes each scene's
+    page `<id>_report.html` and the summary page `report.html` of thumbnails linking to them.
     """
     started = time.perf_counter()
     scenes = check_unique(scenes)
@@ -291,7 +303,7 @@ def predict_batch(
     check_writable(out_dir)
     out_dir.mkdir(exist_ok=True)
     settings = BatchSettings(str(model), model_id(model), None if threshold is None else float(threshold),
-                             float(min_area_m2), backend, quiet)
+                             float(min_area_m2), backend, quiet, report)
     outcomes: dict[str, SceneOutcome] = {}
     todo: list[SceneEntry] = []
     for entry in scenes:
@@ -335,4 +347,8 @@ def predict_batch(
     catalogue = merge_catalogue([(o.entry, polygons_path(out_dir, o.entry.scene_id)) for o in done],
                                 out_dir / CATALOGUE_NAME) if done else None
     summary = write_summary(summary_frame(ordered), out_dir / SUMMARY_NAME)
+    if report:
+        from massmap.batch.summary_page import write_summary_page
+
+        write_summary_page(ordered, out_dir, out_dir / REPORT_NAME)
     return BatchResult(ordered, out_dir, catalogue, summary, dashboard, time.perf_counter() - started)

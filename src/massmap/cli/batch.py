@@ -48,6 +48,9 @@ def predict_batch_command(
     zero_nodata: bool | None = typer.Option(
         None, "--zero-nodata/--keep-zero", help="Treat 0 in phase and coherence as nodata (default: as each product "
         "does; LiCSAR and HyP3 do)."),
+    report: bool = typer.Option(
+        False, "--report", help="Also write each scene's HTML page (<id>_report.html) and report.html, a summary "
+        "page of thumbnails linking to them."),
     quiet: bool = QuietOption,
 ) -> None:
     """Map many scenes, one Dask task per scene; a rerun skips scenes whose outputs are complete."""
@@ -61,7 +64,7 @@ def predict_batch_command(
     else:
         scenes = scenes_from_paths(inputs or [], **reading)
     result = predict_batch(scenes, out_dir, model=model, threshold=threshold, min_area_m2=min_area, backend=backend,
-                           scheduler=scheduler, n_workers=workers, progress=not quiet, quiet=quiet)
+                           scheduler=scheduler, n_workers=workers, progress=not quiet, quiet=quiet, report=report)
     table = summary_frame(result.outcomes)
     if not quiet:
         rich_table = Table(title=f"{len(table)} scenes -> {result.out_dir}")
@@ -87,7 +90,8 @@ def predict_batch_command(
             f"{result.seconds:.1f} s in all"
         )
         if result.catalogue_path:
-            out.print(f"catalogue: {result.catalogue_path}   summary: {result.summary_path}")
+            out.print(f"catalogue: {result.catalogue_path}   summary: {result.summary_path}"
+                      + (f"   report: {result.out_dir / 'report.html'}" if report else ""))
     if result.failed:
         for failed in result.failed:
             console.print(f"[bold red]error:[/] {failed.entry.phase}: {failed.error}", markup=True, highlight=False)
