@@ -133,7 +133,8 @@ class Report:
         for k, (png, caption) in enumerate(items):
             data = base64.b64encode(png).decode("ascii")
             lines = "<br>".join(html.escape(line) for line in caption.split("\n"))
-            img = f'<img alt="{html.escape(caption.splitlines()[0] if caption else "image")}" src="data:image/png;base64,{data}">'
+            alt = html.escape(caption.splitlines()[0] if caption else "image")
+            img = f'<img alt="{alt}" src="data:image/png;base64,{data}">'
             link = links[k] if links else None
             if link:
                 img = f'<a href="{html.escape(link)}">{img}</a>'

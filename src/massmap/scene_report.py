@@ -95,9 +95,9 @@ def read_decimated(path: str | Path, shape: tuple[int, int]) -> np.ndarray:
         return src.read(1, out_shape=shape, resampling=Resampling.nearest).astype(np.float32)
 
 
-def _extent(grid: Grid) -> list[float]:
+def _extent(grid: Grid) -> tuple[float, float, float, float]:
     left, bottom, right, top = grid.bounds()
-    return [left, right, bottom, top]
+    return (left, right, bottom, top)
 
 
 def _outline_segments(polygons: gpd.GeoDataFrame) -> list[np.ndarray]:
@@ -146,7 +146,7 @@ def score_histogram(scores: np.ndarray, threshold: float) -> Figure:
     fig = Figure(figsize=(6, 3.2), layout="constrained")
     ax = fig.add_subplot(1, 1, 1)
     low = max(0.0, min(threshold, float(np.min(scores))) - 0.02)
-    ax.hist(scores, bins=np.linspace(low, 1, 31), color="#5a4a9c", edgecolor="white")
+    ax.hist(scores, bins=np.linspace(low, 1, 31).tolist(), color="#5a4a9c", edgecolor="white")
     ax.axvline(threshold, color="k", ls="--", lw=1, label=f"threshold {threshold:g}")
     ax.set_xlim(low, 1)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -215,10 +215,11 @@ def scene_report(reader, probability_path: str | Path, polygons: gpd.GeoDataFram
         facts.append(f"{grid.area_km2():,.1f} km2, {grid.crs.to_string()}")
     report = Report(title or f"massmap: {product.scene_id}", "; ".join(facts))
     area = float(polygons["area_m2"].sum()) if len(polygons) else 0.0
+    coherence = reader.coherence_source if reader.has_coherence else "none; a phase-consistency proxy stands in"
     report.add_text(
         f"{len(polygons)} detections above probability {threshold:g} ({area / 1e6:,.3f} km2 in all). Outlines are "
         "drawn in green on the wrapped phase (twilight colour map: -\u03c0 and \u03c0 meet in white) and on the "
-        f"probability. Coherence: {reader.coherence_source if reader.has_coherence else 'none; a phase-consistency proxy stands in'}."
+        f"probability. Coherence: {coherence}."
     )
     phase, coherence, step = strided_overview(reader)
     probability = read_decimated(probability_path, phase.shape)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-
 # A ground pixel spacing in m: one number for square pixels, or (east-west, north-south) for pixels that are not,
 # such as those of a longitude/latitude grid (0.001 degree at 46 N: 77 m by 111 m).
 PixelSpacing = float | tuple[float, float]
@@ -20,7 +19,9 @@ def spacing_xy_m(pixel_size_m: PixelSpacing) -> tuple[float, float]:
     return float(pixel_size_m), float(pixel_size_m)
 
 
-def slope_aspect(dem_m: np.ndarray, pixel_size_m: PixelSpacing, smooth_px: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+def slope_aspect(
+    dem_m: np.ndarray, pixel_size_m: PixelSpacing, smooth_px: float = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
     """Slope (rad) and aspect (rad, azimuth of steepest descent clockwise from north) of a north-up DEM whose
     pixels are `pixel_size_m` apart on the ground (one number, or east-west and north-south spacings)."""
     dem = ndimage.gaussian_filter(dem_m, smooth_px) if smooth_px > 0 else dem_m

@@ -11,8 +11,8 @@ from rasterio.windows import Window
 
 from massmap.errors import BadInputError
 from massmap.io.coherence import phase_consistency
-from massmap.products import resolve_scene
 from massmap.io.scene import open_scene, wrap_phase
+from massmap.products import resolve_scene
 from tests.conftest import UTM_ORIGIN, fringe_blob, write_raster
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from affine import Affine
 from typer.testing import CliRunner
 
 from massmap.cli import app
@@ -12,7 +13,6 @@ from massmap.predict import predict_scene
 from tests.conftest import UTM_ORIGIN, write_raster
 from tests.predict.conftest import standin_model
 from tests.products.factories import PAIRS, hyp3_product, mintpy_stack, unwrapped_bowl
-from affine import Affine
 
 
 def _wrapped(phase: np.ndarray) -> np.ndarray:

@@ -16,6 +16,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from massmap.errors import BadInputError
 from massmap.io.manifest import listed_path
@@ -167,7 +168,7 @@ def read_catalog(path: str | os.PathLike) -> list[SceneEntry]:
         orbit = parse_orbit(row.get("orbit", ""), where)
         date1 = _date(row["date1"], where) if row.get("date1") else None
         date2 = _date(row["date2"], where) if row.get("date2") else None
-        reading = dict(band=_int(row, "band", where), coherence_band=_int(row, "coherence_band", where),
+        reading: dict[str, Any] = dict(band=_int(row, "band", where), coherence_band=_int(row, "coherence_band", where),
                        rewrap=bool(_bool(row, "rewrap", where)), zero_nodata=_bool(row, "zero_nodata", where))
         companions = {key: listed_path(row, key, base, where) for key in ("coherence", "dem", "los")}
         for product in find_scenes(phase):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import typer
 from rich.console import Console
@@ -44,7 +44,8 @@ def predict_batch_command(
     backend: str = typer.Option("auto", "--backend", help="auto, torch or onnx."),
     band: int | None = typer.Option(None, "--band", help="Band holding the phase in multi-band rasters."),
     rewrap: bool = typer.Option(False, "--rewrap", help="Wrap unwrapped phases into [-pi, pi) first."),
-    coherence_band: int | None = typer.Option(None, "--coherence-band", help="Band holding coherence in multi-band coherence rasters."),
+    coherence_band: int | None = typer.Option(
+        None, "--coherence-band", help="Band holding coherence in multi-band coherence rasters."),
     zero_nodata: bool | None = typer.Option(
         None, "--zero-nodata/--keep-zero", help="Treat 0 in phase and coherence as nodata (default: as each product "
         "does; LiCSAR and HyP3 do)."),
@@ -56,7 +57,7 @@ def predict_batch_command(
     """Map many scenes, one Dask task per scene; a rerun skips scenes whose outputs are complete."""
     if bool(inputs) == bool(catalog):
         raise BadInputError("give either phase rasters or --catalog LIST.csv (one of them)")
-    reading = dict(band=band, rewrap=rewrap, coherence_band=coherence_band, zero_nodata=zero_nodata)
+    reading: dict[str, Any] = dict(band=band, rewrap=rewrap, coherence_band=coherence_band, zero_nodata=zero_nodata)
     if catalog:
         # The catalogue's own columns win over the command line's options.
         scenes = [replace(e, **{k: v for k, v in reading.items() if getattr(e, k) in (None, False)})

@@ -48,7 +48,8 @@ def predict(
         "*_lv_theta.tif (lv_phi beside it)."),
     band: int | None = typer.Option(None, "--band", help="Band holding the phase in a multi-band raster."),
     rewrap: bool = typer.Option(False, "--rewrap", help="Wrap an unwrapped phase into [-pi, pi) first."),
-    coherence_band: int | None = typer.Option(None, "--coherence-band", help="Band holding coherence in a multi-band coherence raster."),
+    coherence_band: int | None = typer.Option(
+        None, "--coherence-band", help="Band holding coherence in a multi-band coherence raster."),
     zero_nodata: bool | None = typer.Option(
         None, "--zero-nodata/--keep-zero", help="Treat 0 in phase and coherence as nodata (default: as the product "
         "does; LiCSAR and HyP3 do)."),

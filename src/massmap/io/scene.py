@@ -80,18 +80,18 @@ def _open_raster(path: Path | Layer):
         from massmap.io.mintpy import StackLayer
 
         return StackLayer(layer)
-    path = layer.path
-    if not layer.is_virtual and not Path(path).exists():
-        raise BadInputError(f"{path}: file not found")
+    name = layer.path
+    if not layer.is_virtual and not Path(name).exists():
+        raise BadInputError(f"{name}: file not found")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", NotGeoreferencedWarning)
-            ds = rasterio.open(path)
+            ds = rasterio.open(name)
     except RasterioIOError as exc:
-        raise BadInputError(f"{path}: not a readable raster ({_first_line(exc)})") from None
+        raise BadInputError(f"{name}: not a readable raster ({_first_line(exc)})") from None
     if ds.width == 0 or ds.height == 0:
         ds.close()
-        raise BadInputError(f"{path}: raster has zero size ({ds.width} x {ds.height})")
+        raise BadInputError(f"{name}: raster has zero size ({ds.width} x {ds.height})")
     return ds
 
 
@@ -219,13 +219,13 @@ class SceneReader:
         `zero_is_nodata` keeps 0 out of the resampling when the file declares no nodata value.
         """
         ds = self._stack.enter_context(_open_raster(path))
-        path = path.name if isinstance(path, Layer) else path
+        name = path.name if isinstance(path, Layer) else path
         grid = self.grid
         same_shape = (ds.height, ds.width) == grid.shape
         if grid.crs is None or not _has_georeferencing(ds):
             if not same_shape:
                 raise BadInputError(
-                    f"{path}: {what} is {ds.height} x {ds.width}, the phase {grid.height} x {grid.width}, "
+                    f"{name}: {what} is {ds.height} x {ds.width}, the phase {grid.height} x {grid.width}, "
                     "and one of them has no georeferencing to align them"
                 )
             return ds
@@ -234,8 +234,8 @@ class SceneReader:
         left, bottom, right, top = transform_bounds(ds.crs, grid.crs, *ds.bounds)
         pl, pb, pr, pt = grid.bounds()
         if left >= pr or right <= pl or bottom >= pt or top <= pb:
-            raise BadInputError(f"{path}: {what} does not overlap the phase grid of {self.phase_path}")
-        log.info("%s %s is on another grid (%s): resampled onto the phase grid", what, path, ds.crs)
+            raise BadInputError(f"{name}: {what} does not overlap the phase grid of {self.phase_path}")
+        log.info("%s %s is on another grid (%s): resampled onto the phase grid", what, name, ds.crs)
         src_nodata = 0.0 if zero_is_nodata and ds.nodata is None else ds.nodata
         return self._stack.enter_context(
             WarpedVRT(ds, crs=grid.crs, transform=grid.transform, width=grid.width, height=grid.height,
@@ -393,7 +393,7 @@ def open_scene(
     band: int | None = None,
     rewrap: bool = False,
     pixel_size_m: float | None = None,
-    los_path: str | Path | None = None,
+    los_path: str | os.PathLike | None = None,
     zero_nodata: bool | None = None,
     coherence_band: int | None = None,
 ) -> SceneReader:

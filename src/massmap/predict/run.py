@@ -366,7 +366,8 @@ def predict_scene(
     return PredictionResult(polygons, prob, grid, threshold, timings, outputs)
 
 
-def _product_terrain(scene, loaded: LoadedModel, dem, los):
+def _product_terrain(scene: str | os.PathLike, loaded: LoadedModel, dem: str | os.PathLike | None,
+                     los: str | os.PathLike | None) -> tuple[str | os.PathLike | None, str | os.PathLike | None]:
     """The DEM and LOS files to read: those given, else the product's own when the model's channels need them."""
     channels = loaded.card.channels
     if ("slope" in channels or "los" in channels) and dem is None or "los" in channels and los is None:

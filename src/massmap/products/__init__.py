@@ -16,7 +16,8 @@ from massmap.errors import BadInputError
 from massmap.products import hyp3, licsar, mintpy, simulator
 from massmap.products.base import PAIR_SEPARATOR, Layer, ProductScene
 
-__all__ = ["FAMILIES", "Layer", "ProductScene", "describe", "find_scenes", "resolve_scene", "scene_id", "PAIR_SEPARATOR"]
+__all__ = ["FAMILIES", "PAIR_SEPARATOR", "Layer", "ProductScene", "describe", "find_scenes", "resolve_scene",
+           "scene_id"]
 
 # Asked in this order: a HyP3 `_wrapped_phase.tif` would otherwise pass for a simulator `_phase.tif`.
 FAMILIES = (mintpy, hyp3, licsar, simulator)

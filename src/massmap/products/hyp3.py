@@ -51,7 +51,8 @@ def _scene(address: str, stem: str, phase: str, unwrapped: bool, exists, sibling
 
 def _file_scene(path: Path, suffix: str, unwrapped: bool) -> ProductScene:
     stem = path.name[: -len(suffix)]
-    return _scene(str(path), stem, str(path), unwrapped, lambda p: Path(p).exists(), lambda s: str(path.with_name(stem + s)))
+    return _scene(str(path), stem, str(path), unwrapped, lambda p: Path(p).exists(),
+                  lambda s: str(path.with_name(stem + s)))
 
 
 def _zip_scene(path: Path) -> ProductScene | None:

@@ -44,7 +44,7 @@ def raster_scene(path: Path) -> ProductScene:
     """Any other raster: its own name less the extension names the outputs, dates read from a date pair in it."""
     pair = DATE_PAIR.search(path.name)
     return ProductScene(
-        address=str(path), family="unknown", scene_id=path.stem if path.suffix.lower() in (".tif", ".tiff") else path.name,
-        phase=Layer(str(path)),
+        address=str(path), family="unknown", phase=Layer(str(path)),
+        scene_id=path.stem if path.suffix.lower() in (".tif", ".tiff") else path.name,
         date1=date_or_none(pair.group(1)) if pair else None, date2=date_or_none(pair.group(2)) if pair else None,
     )
