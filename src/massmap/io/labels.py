@@ -17,6 +17,7 @@ from rasterio.warp import reproject
 from shapely import make_valid
 
 from massmap.errors import BadInputError
+from massmap.io.styling import data_layers
 from massmap.grid import Grid
 from massmap.log import get_logger
 
@@ -39,7 +40,9 @@ def read_polygons(path: str | os.PathLike, grid: Grid | None = None, where: str 
     if not path.exists():
         raise BadInputError(f"{path}: file not found")
     try:
-        gdf = gpd.read_file(path, engine="pyogrio", where=where)
+        # A GeoPackage styled for QGIS also holds its layer_styles table: read the data layer.
+        layers = data_layers(path) if path.suffix.lower() == ".gpkg" else []
+        gdf = gpd.read_file(path, engine="pyogrio", where=where, layer=layers[0] if layers else None)
     except pyogrio.errors.DataSourceError as exc:
         raise BadInputError(f"{path}: not a readable vector file ({_short(exc)})") from None
     except (pyogrio.errors.DataLayerError, pyogrio.errors.FieldError, ValueError) as exc:

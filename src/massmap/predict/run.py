@@ -29,7 +29,8 @@ from massmap.constants import MIN_MAPPED_AREA_M2
 from massmap.errors import BadInputError, IncompatibleModelError, OutputError
 from massmap.grid import Grid
 from massmap.io.scene import PHASE_RANGE_TOL_RAD, SceneReader, open_scene
-from massmap.io.write import copy_as_cog, write_vector
+from massmap.io.styling import add_score_style, describe_probability
+from massmap.io.write import copy_as_cog, vector_driver, write_vector
 from massmap.log import console, get_logger
 from massmap.models.channels import KNOWN_CHANNELS, encode_channels
 from massmap.models.store import LoadedModel, load_model
@@ -346,7 +347,9 @@ def predict_scene(
                     page = scene_report(reader, blended_path, polygons, threshold, _report_parameters(
                         scene, reader, loaded, threshold, min_area_m2, layout, overlap, runner_name, tta))
             with timer("write"):
-                _write_outputs(polygons, blended_path, outputs, page)
+                if "probability" in outputs:
+                    describe_probability(blended_path, _probability_tags(scene, loaded, threshold), spread_band=tta)
+                _write_outputs(polygons, blended_path, outputs, page, threshold)
             if return_probability is None:
                 return_probability = not outputs and grid.height * grid.width <= SMALL_SCENE_PIXELS
             prob = None
@@ -397,7 +400,17 @@ def _report_parameters(scene, reader: SceneReader, loaded: LoadedModel, threshol
     }
 
 
-def _write_outputs(polygons: gpd.GeoDataFrame, blended_path: Path, outputs: dict[str, Path], page=None) -> None:
+def _probability_tags(scene: str | os.PathLike, loaded: LoadedModel, threshold: float) -> dict[str, str]:
+    """What the probability COG records about how it was made."""
+    from massmap import __version__
+
+    card = loaded.card
+    return {"model": f"{loaded.path} ({card.arch}, {card.encoder}; inputs {', '.join(card.channels)})",
+            "threshold": f"{threshold:g}", "massmap_version": __version__, "input": str(scene)}
+
+
+def _write_outputs(polygons: gpd.GeoDataFrame, blended_path: Path, outputs: dict[str, Path], page=None,
+                   threshold: float = 0.5) -> None:
     """Write every output under a temporary name first and rename them together, so a failure leaves none."""
     with contextlib.ExitStack() as stack:
         if page is not None:
@@ -406,4 +419,7 @@ def _write_outputs(polygons: gpd.GeoDataFrame, blended_path: Path, outputs: dict
             copy_as_cog(blended_path, stack.enter_context(atomic_path(outputs["probability"])))
         if "output" in outputs:
             path = outputs["output"]
-            write_vector(polygons, stack.enter_context(atomic_path(path)), layer=path.stem)
+            tmp = stack.enter_context(atomic_path(path))
+            write_vector(polygons, tmp, layer=path.stem)
+            if vector_driver(path) == "GPKG":
+                add_score_style(tmp, path.stem, threshold)
