@@ -69,7 +69,7 @@ def add_score_style(gpkg: str | os.PathLike, layer: str, threshold: float, geome
         "f_table_catalog": "", "f_table_schema": "", "f_table_name": layer, "f_geometry_column": geometry_column,
         "styleName": STYLE_NAME, "styleQML": score_style_qml(threshold), "styleSLD": "", "useAsDefault": True,
         "description": f"massmap: polygons graduated by score from the threshold {threshold:g}", "owner": "",
-        "ui": "", "update_time": dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
+        "ui": "", "update_time": dt.datetime.now(dt.UTC).replace(tzinfo=None),
     }
     pyogrio.write_dataframe(pd.DataFrame([row]), str(gpkg), layer=STYLE_TABLE, driver="GPKG", append=False)
 
