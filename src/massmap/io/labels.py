@@ -17,8 +17,8 @@ from rasterio.warp import reproject
 from shapely import make_valid
 
 from massmap.errors import BadInputError
-from massmap.io.styling import data_layers
 from massmap.grid import Grid
+from massmap.io.styling import data_layers
 from massmap.log import get_logger
 
 log = get_logger(__name__)
