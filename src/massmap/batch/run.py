@@ -58,11 +58,12 @@ class BatchSettings:
     backend: str = "auto"
     quiet: bool = False
     report: bool = False
+    aoi: str | None = None
 
     def params(self) -> dict:
         """The parameters a finished output must have been made with (JSON values, compared on resume)."""
         params = {"threshold": self.threshold, "min_area_m2": float(self.min_area_m2), "backend": self.backend}
-        return params | ({"report": True} if self.report else {})
+        return params | ({"report": True} if self.report else {}) | ({"aoi": self.aoi} if self.aoi else {})
 
 
 def scene_params(settings: BatchSettings, entry: SceneEntry) -> dict:
@@ -214,7 +215,7 @@ def _map_scene(entry: SceneEntry, out_dir: Path, settings: BatchSettings) -> Sce
             entry.phase, staging / poly_dst.name, coherence=entry.coherence, dem=entry.dem, los=entry.los,
             probability=staging / prob_dst.name, model=_loaded_model(settings), threshold=settings.threshold,
             min_area_m2=settings.min_area_m2, backend=settings.backend, num_threads=1, progress=False,
-            report=staging / page_dst.name if page_dst else None, **entry.reading(),
+            report=staging / page_dst.name if page_dst else None, aoi=settings.aoi, **entry.reading(),
         )
         published = [poly_dst, prob_dst] + ([page_dst] if page_dst else [])
         records = [FileRecord.of(staging / dst.name) for dst in published]
@@ -284,6 +285,7 @@ def predict_batch(
     progress: bool = True,
     report: bool = False,
     quiet: bool = False,
+    aoi: str | os.PathLike | None = None,
     dashboard_address: str | None = ":8787",
     task: Callable[[SceneEntry, Path, BatchSettings], SceneOutcome] = map_scene,
 ) -> BatchResult:
@@ -293,7 +295,8 @@ def predict_batch(
     submitted one task per scene with `retries`. Writes per scene `<id>.gpkg`, `<id>_probability.tif` and
     `<id>.done.json`, then `catalogue.gpkg` (every polygon with its scene, dates and orbit) and `summary.csv`.
     `task` replaces `map_scene` (same signature) to inject faults in tests. `report` also writes each scene's
-    page `<id>_report.html` and the summary page `report.html` of thumbnails linking to them.
+    page `<id>_report.html` and the summary page `report.html` of thumbnails linking to them. `aoi` maps only
+    the part of each scene inside those polygons.
     """
     started = time.perf_counter()
     scenes = check_unique(scenes)
@@ -303,7 +306,7 @@ def predict_batch(
     check_writable(out_dir)
     out_dir.mkdir(exist_ok=True)
     settings = BatchSettings(str(model), model_id(model), None if threshold is None else float(threshold),
-                             float(min_area_m2), backend, quiet, report)
+                             float(min_area_m2), backend, quiet, report, str(Path(aoi).resolve()) if aoi else None)
     outcomes: dict[str, SceneOutcome] = {}
     todo: list[SceneEntry] = []
     for entry in scenes:

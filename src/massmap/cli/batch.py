@@ -49,6 +49,8 @@ def predict_batch_command(
     zero_nodata: bool | None = typer.Option(
         None, "--zero-nodata/--keep-zero", help="Treat 0 in phase and coherence as nodata (default: as each product "
         "does; LiCSAR and HyP3 do)."),
+    aoi: Path | None = typer.Option(
+        None, "--aoi", help="Map only the part of each scene inside these polygons (any vector format and CRS)."),
     report: bool = typer.Option(
         False, "--report", help="Also write each scene's HTML page (<id>_report.html) and report.html, a summary "
         "page of thumbnails linking to them."),
@@ -65,7 +67,8 @@ def predict_batch_command(
     else:
         scenes = scenes_from_paths(inputs or [], **reading)
     result = predict_batch(scenes, out_dir, model=model, threshold=threshold, min_area_m2=min_area, backend=backend,
-                           scheduler=scheduler, n_workers=workers, progress=not quiet, quiet=quiet, report=report)
+                           scheduler=scheduler, n_workers=workers, progress=not quiet, quiet=quiet, report=report,
+                           aoi=aoi)
     table = summary_frame(result.outcomes)
     if not quiet:
         rich_table = Table(title=f"{len(table)} scenes -> {result.out_dir}")

@@ -29,6 +29,8 @@ def predict(
                                           help="Coherence raster (found from product naming if omitted)."),
     probability: Path | None = typer.Option(None, "--probability",
                                             help="Also write the probability map (Cloud-Optimised GeoTIFF)."),
+    aoi: Path | None = typer.Option(
+        None, "--aoi", help="Map only the part of the scene inside these polygons (GeoPackage, GeoJSON, ...; any CRS)."),
     report: Path | None = typer.Option(
         None, "--report", help="Also write a self-contained HTML page of the scene: phase, coherence and "
         "probability with the polygons, and every detection as a phase chip."),
@@ -69,6 +71,7 @@ def predict(
         threshold=threshold, min_area_m2=min_area, overlap=overlap, tta=tta, backend=backend, batch_size=batch_size,
         band=band, rewrap=rewrap, pixel_size_m=pixel_size, tile_px=tile_px, progress=not quiet,
         zero_nodata=zero_nodata, coherence_band=coherence_band, report=report,
+        aoi=aoi,
     )
     if not quiet:
         t = result.timings

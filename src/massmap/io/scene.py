@@ -114,7 +114,8 @@ class SceneReader:
     for the product's own coherence layer. `los_path` names the LOS geometry in any form
     `massmap.io.los.find_los_files` accepts. `zero_nodata` treats 0 in phase and coherence as nodata (None: as
     the product family does, true for LiCSAR and HyP3); `coherence_band` picks the band of a multi-band
-    coherence file. An unwrapped product phase is wrapped on reading.
+    coherence file. An unwrapped product phase is wrapped on reading. `aoi_path` (polygons, any format and CRS)
+    restricts the scene to the window around them (`grid` is then that window's) with nodata outside them.
     """
 
     phase_path: Path
@@ -126,6 +127,7 @@ class SceneReader:
     los_path: Path | None = None
     zero_nodata: bool | None = None
     coherence_band: int | None = None
+    aoi_path: Path | None = None
     grid: Grid = field(init=False)
     product: ProductScene = field(init=False)
     kind: str = field(init=False)
@@ -173,10 +175,23 @@ class SceneReader:
         self.grid = Grid(ds.height, ds.width, ds.transform, ds.crs if georef else None, self.pixel_size_m)
         self._coh = self._open_coherence()
         self._dem = self._open_on_grid(Path(self.dem_path), "DEM", Resampling.bilinear) if self.dem_path else None
+        self._crop: Window | None = None
         self._los_files: LosFiles | None = None
         self._los: dict = {}
         if self.los_path:
             self._los_files, self._los = self._open_los(self.los_path)
+        if self.aoi_path:
+            self._restrict_to_aoi(Path(self.aoi_path))
+
+    def _restrict_to_aoi(self, path: Path) -> None:
+        """From now on, the scene is the window around the area of interest, nodata outside its polygons."""
+        from massmap.io.aoi import cropped_grid, read_aoi
+
+        self._aoi, self._crop = read_aoi(path, self.grid)
+        full = self.grid
+        self.grid = cropped_grid(full, self._crop)
+        log.info("area of interest %s: %d x %d of the scene's %d x %d pixels", path, self.grid.width,
+                 self.grid.height, full.width, full.height)
 
     def _open_coherence(self):
         layer = Layer(str(self.coherence_path)) if self.coherence_path else None
@@ -269,6 +284,9 @@ class SceneReader:
         return self._los_files is not None
 
     def _read(self, ds, window: Window, path: Path | str, band: int = 1) -> np.ndarray:
+        if self._crop is not None:
+            window = Window(window.col_off + self._crop.col_off, window.row_off + self._crop.row_off,
+                            window.width, window.height)
         try:
             return ds.read(band, window=window, boundless=False)
         except (RasterioError, RasterioIOError) as exc:
@@ -292,6 +310,13 @@ class SceneReader:
                 phase = np.where(phase == 0, np.nan, phase).astype(np.float32)
             if self.rewrap:
                 phase = wrap_phase(phase)
+        if self._crop is not None:
+            from massmap.io.aoi import outside
+
+            out = outside(self._aoi, self.grid, window)
+            phase[out] = np.nan
+            if amplitude is not None:
+                amplitude[out] = np.nan
         return phase, amplitude
 
     def read(self, window: Window | None = None) -> SceneWindow:
@@ -396,10 +421,11 @@ def open_scene(
     los_path: str | os.PathLike | None = None,
     zero_nodata: bool | None = None,
     coherence_band: int | None = None,
+    aoi_path: str | os.PathLike | None = None,
 ) -> SceneReader:
     """Open an interferogram (wrapped phase or complex) with its coherence, DEM and LOS geometry; see `SceneReader`."""
     return SceneReader(
         Path(phase_path), Path(coherence_path) if coherence_path else None,
         Path(dem_path) if dem_path else None, band, rewrap, pixel_size_m, Path(los_path) if los_path else None,
-        zero_nodata, coherence_band,
+        zero_nodata, coherence_band, Path(aoi_path) if aoi_path else None,
     )

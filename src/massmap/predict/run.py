@@ -273,6 +273,7 @@ def predict_scene(
     zero_nodata: bool | None = None,
     coherence_band: int | None = None,
     report: str | os.PathLike | None = None,
+    aoi: str | os.PathLike | None = None,
 ) -> PredictionResult:
     """Map mass-movement phase patterns in one interferogram to polygons (and a probability map).
 
@@ -286,7 +287,8 @@ def predict_scene(
     (`ModelCard.prediction_tile_px`). `scene` may be any address `massmap.products` resolves (a LiCSAR pair
     folder, a HyP3 folder or zip, `ifgramStack.h5::DATE1_DATE2`); a product's own DEM and LOS files are used
     when the model needs them and none are given. `zero_nodata` and `coherence_band`: see `SceneReader`.
-    `report` writes the scene's self-contained HTML page (`massmap.scene_report`).
+    `report` writes the scene's self-contained HTML page (`massmap.scene_report`). `aoi` (polygons in any
+    vector format and CRS) maps only the window around them, nodata outside them.
     """
     started = time.perf_counter()
     outputs = {name: Path(p) for name, p in (("output", output), ("probability", probability), ("report", report))
@@ -312,7 +314,8 @@ def predict_scene(
         stack.enter_context(rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_BYTES, GDAL_NUM_THREADS="ALL_CPUS"))
         dem, los = _product_terrain(scene, loaded, dem, los)
         reader = stack.enter_context(open_scene(scene, coherence, dem, band, rewrap, pixel_size_m, los,
-                                                zero_nodata=zero_nodata, coherence_band=coherence_band))
+                                                zero_nodata=zero_nodata, coherence_band=coherence_band,
+                                                aoi_path=aoi))
         check_model_fits(loaded, reader)
         grid = reader.grid
         layout = TileLayout.for_scene(grid.height, grid.width, tile_px or loaded.card.prediction_tile_px, overlap)
