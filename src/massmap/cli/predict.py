@@ -30,7 +30,8 @@ def predict(
     probability: Path | None = typer.Option(None, "--probability",
                                             help="Also write the probability map (Cloud-Optimised GeoTIFF)."),
     aoi: Path | None = typer.Option(
-        None, "--aoi", help="Map only the part of the scene inside these polygons (GeoPackage, GeoJSON, ...; any CRS)."),
+        None, "--aoi", help="Map only the part of the scene inside these polygons (GeoPackage, GeoJSON, ...; any "
+        "CRS)."),
     report: Path | None = typer.Option(
         None, "--report", help="Also write a self-contained HTML page of the scene: phase, coherence and "
         "probability with the polygons, and every detection as a phase chip."),
