@@ -59,19 +59,22 @@ def phase_rgb(phase_rad: np.ndarray, nodata_rgb: tuple[float, float, float] = (0
     return rgb
 
 
-def chip_png(phase_rad: np.ndarray, outline: np.ndarray) -> bytes:
-    """A phase chip with an outline drawn over it, enlarged by whole pixels to about CHIP_DISPLAY_PX (a large
-    chip keeps every n-th pixel instead)."""
+def chip_png(phase_rad: np.ndarray, outline: np.ndarray, second: np.ndarray | None = None,
+             second_rgb: tuple[float, float, float] = (1.0, 0.85, 0.0)) -> bytes:
+    """A phase chip with an outline (and optionally a `second` one, drawn first) over it, enlarged by whole pixels to
+    about CHIP_DISPLAY_PX (a large chip keeps every n-th pixel instead)."""
     rgb = phase_rgb(phase_rad)
-    rgb[outline] = OUTLINE_RGB
     step = max(1, round(max(rgb.shape[:2]) / (1.5 * CHIP_DISPLAY_PX)))
-    if step > 1:
-        # Keep the outline visible where the stride would miss it: thicken it to the stride first.
-        from scipy import ndimage
+    for mask, colour in ((second, second_rgb), (outline, OUTLINE_RGB)):
+        if mask is None:
+            continue
+        if step > 1:
+            # Keep the outline visible where the stride would miss it: thicken it to the stride first.
+            from scipy import ndimage
 
-        thick = ndimage.binary_dilation(outline, iterations=step // 2 + 1)
-        rgb[thick] = OUTLINE_RGB
-        rgb = rgb[::step, ::step]
+            mask = ndimage.binary_dilation(mask, iterations=step // 2 + 1)
+        rgb[mask] = colour
+    rgb = rgb[::step, ::step]
     zoom = max(1, CHIP_DISPLAY_PX // max(rgb.shape[:2]))
     return _png(np.repeat(np.repeat(rgb, zoom, axis=0), zoom, axis=1))
 
