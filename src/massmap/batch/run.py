@@ -239,6 +239,17 @@ def _map_scene(entry: SceneEntry, out_dir: Path, settings: BatchSettings) -> Sce
         shutil.rmtree(staging, ignore_errors=True)
 
 
+def _style_catalogue(path: Path, model: str | os.PathLike, threshold: float | None) -> None:
+    """Give the merged catalogue the polygons' QGIS style, graduated from the batch's threshold."""
+    from massmap.io.styling import add_score_style
+    from massmap.models.card import ModelCard
+    from massmap.models.store import CARD_FILE, resolve_model_dir
+
+    if threshold is None:
+        threshold = ModelCard.read(resolve_model_dir(model) / CARD_FILE).threshold
+    add_score_style(path, "catalogue", threshold)
+
+
 def _skipped(entry: SceneEntry, out_dir: Path) -> SceneOutcome:
     sidecar = read_sidecar(sidecar_path(out_dir, entry.scene_id))
     figures = sidecar.figures if sidecar else {}
@@ -349,6 +360,8 @@ def predict_batch(
     done = [o for o in ordered if o.has_output]
     catalogue = merge_catalogue([(o.entry, polygons_path(out_dir, o.entry.scene_id)) for o in done],
                                 out_dir / CATALOGUE_NAME) if done else None
+    if catalogue is not None:
+        _style_catalogue(catalogue, model, threshold)
     summary = write_summary(summary_frame(ordered), out_dir / SUMMARY_NAME)
     if report:
         from massmap.batch.summary_page import write_summary_page
