@@ -16,8 +16,6 @@ line-of-sight component d . look, positive away from the satellite. Three kinds 
 from __future__ import annotations
 
 import math
-import os
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,16 +23,15 @@ from pathlib import Path
 import numpy as np
 
 from massmap.errors import BadInputError
+from massmap.products import hyp3, licsar
 
 ENU_FILE = "enu"
-LICSAR = "LiCSAR"
-HYP3 = "HyP3"
+LICSAR = licsar.FAMILY
+HYP3 = hyp3.FAMILY
 ACCEPTED_FILES = ("a 3-band GeoTIFF of east, north, up (unit vector, satellite to ground), LiCSAR's "
                   "FRAME.geo.E.tif (with its .N and .U siblings) or HyP3's *_lv_theta.tif (with *_lv_phi.tif)")
 # Resampled or rounded unit vectors stay within this of length 1; anything further is not a unit vector.
 UNIT_LENGTH_TOL = 0.1
-_LICSAR_NAME = re.compile(r"\.geo\.[ENU]\.tif$", re.IGNORECASE)
-_HYP3_NAME = re.compile(r"_lv_(theta|phi)\.tif$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -63,24 +60,25 @@ def _exists(path: Path) -> bool:
     return str(path).startswith("/vsi") or path.exists()
 
 
-def _sibling(path: Path, pattern: re.Pattern, replacement: str) -> Path:
-    sibling = path.with_name(pattern.sub(replacement, path.name))
+def _beside(path: Path, sibling: Path) -> Path:
     if not _exists(sibling):
         raise BadInputError(f"{path}: its LOS companion {sibling.name} is not beside it")
     return sibling
 
 
-def find_los_files(path: str | os.PathLike) -> LosFiles:
+def find_los_files(path: str | Path) -> LosFiles:
     """The LOS layers named by `path`: a LiCSAR E/N/U file (siblings found), a HyP3 lv_theta/lv_phi file
-    (sibling found), or else a 3-band ENU GeoTIFF."""
+    (sibling found), or else a 3-band ENU GeoTIFF (the naming rules: `massmap.products`)."""
     path = Path(path)
     if not _exists(path):
         raise BadInputError(f"{path}: LOS geometry file not found")
-    if _LICSAR_NAME.search(path.name):
-        east, north, up = (_sibling(path, _LICSAR_NAME, f".geo.{c}.tif") for c in "ENU")
+    enu = licsar.los_files(path)
+    if enu is not None:
+        east, north, up = (_beside(path, p) for p in enu)
         return LosFiles(LICSAR, ((east, 1), (north, 1), (up, 1)))
-    if _HYP3_NAME.search(path.name):
-        theta, phi = (_sibling(path, _HYP3_NAME, f"_lv_{a}.tif") for a in ("theta", "phi"))
+    angles = hyp3.los_files(path)
+    if angles is not None:
+        theta, phi = (_beside(path, p) for p in angles)
         return LosFiles(HYP3, ((theta, 1), (phi, 1)))
     return LosFiles(ENU_FILE, ((path, 1), (path, 2), (path, 3)))
 

@@ -21,7 +21,17 @@ PHASE_KINDS: tuple[tuple[str, bool], ...] = (("_wrapped_phase.tif", False), ("_u
 COHERENCE_SUFFIX = "_corr.tif"
 DEM_SUFFIX = "_dem.tif"
 LOS_SUFFIX = "_lv_theta.tif"
+# The look-vector angle files: NAME_lv_theta.tif (elevation) and NAME_lv_phi.tif (orientation).
+LOS_NAME = re.compile(r"_lv_(theta|phi)\.tif$", re.IGNORECASE)
 NAME = re.compile(r"^S1[A-D_]{2}_(\d{8})T\d{6}_(\d{8})T\d{6}_")
+
+
+def los_files(path: Path) -> tuple[Path, Path] | None:
+    """The lv_theta and lv_phi files of the product that `path` (either of them) belongs to, or None."""
+    if not LOS_NAME.search(path.name):
+        return None
+    theta, phi = (path.with_name(LOS_NAME.sub(f"_lv_{a}.tif", path.name)) for a in ("theta", "phi"))
+    return theta, phi
 
 
 def phase_kind(name: str) -> tuple[str, bool, int] | None:

@@ -26,8 +26,19 @@ PHASE_KINDS: tuple[tuple[str, bool], ...] = (
 COHERENCE_SUFFIX = ".geo.cc.tif"
 DEM_GLOB = "*.geo.hgt.tif"
 LOS_GLOB = "*.geo.E.tif"
+# The frame's look-vector components, one file each: FRAME.geo.E.tif, FRAME.geo.N.tif, FRAME.geo.U.tif.
+LOS_NAME = re.compile(r"\.geo\.[ENU]\.tif$", re.IGNORECASE)
+LOS_COMPONENTS = ("E", "N", "U")
 FRAME_ID = re.compile(r"(?<!\d)(\d{3})([AD])_\d{5}_\d{6}(?!\d)")
 _PAIR_NAME = re.compile(r"(?:^|_)(\d{8})_(\d{8})$")
+
+
+def los_files(path: Path) -> tuple[Path, Path, Path] | None:
+    """The E, N and U files of the frame that `path` (any one of them) belongs to, or None for other names."""
+    if not LOS_NAME.search(path.name):
+        return None
+    east, north, up = (path.with_name(LOS_NAME.sub(f".geo.{c}.tif", path.name)) for c in LOS_COMPONENTS)
+    return east, north, up
 
 
 def phase_kind(name: str) -> tuple[str, bool, int] | None:

@@ -3,12 +3,26 @@ NAME_los.tif (unit look vector satellite to ground, 3 bands) beside it."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from massmap.products.base import DATE_PAIR, Layer, ProductScene, date_or_none
 
 FAMILY = "massmap simulator"
-PHASE_SUFFIX = "_phase.tif"
+# Every file `massmap simulate` writes for scene NAME, by role: NAME + suffix.
+SUFFIXES = {"phase": "_phase.tif", "coherence": "_coh.tif", "dem": "_dem.tif", "los": "_los.tif",
+            "traps": "_traps.tif", "labels": "_labels.gpkg", "meta": "_meta.json", "quicklook": "_quicklook.png"}
+PHASE_SUFFIX = SUFFIXES["phase"]
+
+
+def scene_files(folder: str | os.PathLike, name: str) -> dict[str, Path]:
+    """The paths of every file of simulated scene `name` in `folder`, by role."""
+    return {role: Path(folder) / f"{name}{suffix}" for role, suffix in SUFFIXES.items()}
+
+
+def sibling(phase_path: Path, role: str) -> Path:
+    """The file of `role` beside a simulated scene's NAME_phase.tif."""
+    return phase_path.with_name(phase_path.name.replace(PHASE_SUFFIX, SUFFIXES[role]))
 
 
 def scenes_of_file(path: Path) -> list[ProductScene] | None:
@@ -21,10 +35,10 @@ def scenes_of_file(path: Path) -> list[ProductScene] | None:
         sibling = path.with_name(stem + suffix)
         return str(sibling) if sibling.exists() else None
 
-    coherence = beside("_coh.tif")
+    coherence = beside(SUFFIXES["coherence"])
     return [ProductScene(
         address=str(path), family=FAMILY, scene_id=stem, phase=Layer(str(path)),
-        coherence=Layer(coherence) if coherence else None, dem=beside("_dem.tif"), los=beside("_los.tif"),
+        coherence=Layer(coherence) if coherence else None, dem=beside(SUFFIXES["dem"]), los=beside(SUFFIXES["los"]),
     )]
 
 

@@ -17,6 +17,7 @@ from massmap.io.manifest import SPLITS, ManifestRow, write_manifest
 from massmap.io.scene import open_scene
 from massmap.io.write import write_geotiff, write_vector
 from massmap.log import get_logger
+from massmap.products import simulator as simulator_files
 from massmap.simulate.config import SimulationConfig
 from massmap.simulate.quicklook import write_quicklook
 from massmap.simulate.scene import SimulatedScene, simulate_scene
@@ -51,9 +52,7 @@ def write_scene(scene: SimulatedScene, out_dir: str | os.PathLike, name: str,
     role: phase, coherence, dem, los, traps, labels, meta, quicklook.
     """
     out = Path(out_dir)
-    paths = {role: out / f"{name}_{suffix}" for role, suffix in (
-        ("phase", "phase.tif"), ("coherence", "coh.tif"), ("dem", "dem.tif"), ("los", "los.tif"),
-        ("traps", "traps.tif"), ("labels", "labels.gpkg"), ("meta", "meta.json"), ("quicklook", "quicklook.png"))}
+    paths = simulator_files.scene_files(out, name)
     write_geotiff(paths["phase"], scene.phase_rad.astype(np.float32), scene.grid)
     write_geotiff(paths["coherence"], scene.coherence.astype(np.float32), scene.grid)
     write_geotiff(paths["dem"], scene.dem_m.astype(np.float32), scene.grid)
@@ -86,7 +85,7 @@ def write_text(path: Path, text: str) -> None:
 def meta_path(phase_path: str | os.PathLike) -> Path:
     """NAME_meta.json beside a written scene's NAME_phase.tif."""
     phase_path = Path(phase_path)
-    return phase_path.with_name(phase_path.name.replace("_phase.tif", "_meta.json"))
+    return simulator_files.sibling(phase_path, "meta")
 
 
 def simulate_again(phase_path: str | os.PathLike) -> SimulatedScene:
