@@ -58,9 +58,12 @@ def scene_info(
     band: int | None = None,
     rewrap: bool = False,
     pixel_size_m: float | None = None,
+    zero_nodata: bool | None = None,
+    coherence_band: int | None = None,
 ) -> SceneInfo:
-    """Open and scan a scene, and summarise its grid, phase and coherence."""
-    with open_scene(path, coherence, band=band, rewrap=rewrap, pixel_size_m=pixel_size_m) as scene:
+    """Open and scan a scene (any layout `massmap.products` reads), and summarise its grid, phase and coherence."""
+    with open_scene(path, coherence, band=band, rewrap=rewrap, pixel_size_m=pixel_size_m, zero_nodata=zero_nodata,
+                    coherence_band=coherence_band) as scene:
         stats = scene.scan()
         grid = scene.grid
         known = grid.crs is not None or pixel_size_m is not None

@@ -81,3 +81,14 @@ def test_geoc_folder_given_to_predict_is_refused_with_the_way_out(tmp_path: Path
 def test_empty_folder_is_refused(tmp_path: Path) -> None:
     with pytest.raises(BadInputError, match="no interferogram found"):
         find_scenes(tmp_path)
+
+
+def test_info_reads_a_pair_folder(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from massmap.cli import app
+
+    geoc = licsbas_frame(tmp_path, pairs=PAIRS[:1])
+    result = CliRunner().invoke(app, ["info", str(geoc / PAIRS[0])])
+    assert result.exit_code == 0, result.output
+    assert "unwrapped-phase" in result.output and "0.0625" in result.output  # 4 of 64 rows are nodata
