@@ -55,3 +55,13 @@ def test_cli_report_with_no_detection_still_draws_the_scene(tmp_path: Path, monk
     text = page.read_text()
     assert "0 detections above probability" in text and 'class="gallery"' not in text
     assert text.count('src="data:image/jpeg;base64,') == 1 and 'data:image/png' not in text
+
+
+def test_report_of_a_raster_without_crs_gives_pixel_coordinates(tmp_path: Path) -> None:
+    scene = write_raster(tmp_path / "x.tif", cone_phase((100, 120), (50, 60), 20.0), crs=None)
+    page = tmp_path / "x.html"
+    result = predict_scene(scene, model=standin_model(tmp_path), backend="torch", progress=False, min_area_m2=0,
+                           report=page, pixel_size_m=20.0)
+    assert len(result.polygons) == 1
+    x, y = map(float, re.search(r"<br>x (\d+), y (\d+)</figcaption>", page.read_text()).groups())
+    assert abs(x - 60) <= 2 and abs(y - 50) <= 2  # the cone's centre, column 60 and row 50

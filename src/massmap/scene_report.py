@@ -23,7 +23,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from rasterio.enums import Resampling
 from rasterio.features import rasterize
-from rasterio.windows import Window, from_bounds
+from rasterio.windows import Window
 from rasterio.windows import transform as window_transform
 
 from massmap.grid import Grid
@@ -169,12 +169,12 @@ def lonlat(polygons: gpd.GeoDataFrame) -> np.ndarray | None:
 
 def _chip_window(bounds: tuple[float, float, float, float], grid: Grid) -> Window:
     """The window around a polygon's bounds, with a margin, at least CHIP_MIN_PX and at most CHIP_MAX_PX wide."""
-    w = from_bounds(*bounds, transform=grid.transform)
-    if grid.transform.e > 0:  # a raster without georeferencing runs its rows downwards in y
-        w = Window(w.col_off, w.row_off + w.height, w.width, -w.height)
-    side = min(max(max(abs(w.width), abs(w.height)) * (1 + 2 * CHIP_MARGIN), CHIP_MIN_PX), CHIP_MAX_PX)
-    c_col = w.col_off + w.width / 2
-    c_row = w.row_off + w.height / 2
+    # Through the inverse transform rather than from_bounds: rasters without georeferencing run y downwards.
+    left, bottom, right, top = bounds
+    cols, rows = ~grid.transform * (np.array([left, right, left, right]), np.array([bottom, bottom, top, top]))
+    width, height = float(np.ptp(cols)), float(np.ptp(rows))
+    side = min(max(max(width, height) * (1 + 2 * CHIP_MARGIN), CHIP_MIN_PX), CHIP_MAX_PX)
+    c_col, c_row = float(np.mean(cols)), float(np.mean(rows))
     col0 = int(round(min(max(c_col - side / 2, 0), max(grid.width - side, 0))))
     row0 = int(round(min(max(c_row - side / 2, 0), max(grid.height - side, 0))))
     return Window(col0, row0, min(int(side), grid.width - col0), min(int(side), grid.height - row0))
