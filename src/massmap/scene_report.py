@@ -18,7 +18,7 @@ import geopandas as gpd
 import numpy as np
 import rasterio
 import shapely
-from matplotlib import colormaps
+from matplotlib import colormaps, patheffects
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from rasterio.enums import Resampling
@@ -255,7 +255,9 @@ def thumbnail_png(probability_path: str | Path, polygons: gpd.GeoDataFrame, grid
     extent = _extent(grid)
     ax.imshow(prob, cmap="magma", vmin=0, vmax=1, extent=extent, interpolation="nearest")
     if len(polygons):
-        ax.add_collection(LineCollection(_outline_segments(polygons), colors=[OUTLINE_RGB], linewidths=0.8))
+        # A dark edge keeps the outline visible on the pale yellow of high probabilities.
+        ax.add_collection(LineCollection(_outline_segments(polygons), colors=[OUTLINE_RGB], linewidths=1.0,
+                                         path_effects=[patheffects.withStroke(linewidth=2.2, foreground="black")]))
     ax.set_xlim(extent[0], extent[1])
     ax.set_ylim(min(extent[2], extent[3]), max(extent[2], extent[3]))
     ax.set_axis_off()
