@@ -11,6 +11,8 @@ TWO_PI = 2.0 * math.pi
 # Sentinel-1 IW swath incidence angles (ESA Sentinel-1 User Handbook: 29.1-46.0 degrees).
 INCIDENCE_NEAR_DEG = 30.0
 INCIDENCE_FAR_DEG = 46.0
+# Incidence grows with ground range across the ~250 km IW swath by 16 degrees (ESA Sentinel-1 User Handbook).
+IW_SWATH_WIDTH_M = 250_000.0
 # Satellite heading (flight direction, clockwise from north) over the Alps.
 HEADING_ASCENDING_DEG = -12.0
 HEADING_DESCENDING_DEG = -168.0

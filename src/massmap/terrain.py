@@ -52,7 +52,7 @@ def downslope_los_sensitivity(dem_m: np.ndarray, pixel_size_m: PixelSpacing, loo
     Args:
         dem_m: elevation on a north-up grid of `pixel_size_m` pixels (one number, or east-west and north-south).
         look_enu: unit look vector from the satellite to the ground (east, north, up on axis 0), the convention
-            of `massmap.simulate.geometry.look_vector_enu`.
+            of `massmap.sensor.look_vector_enu`.
     """
     slope, aspect = slope_aspect(dem_m.astype(np.float32), pixel_size_m)
     # d . look, as the simulator's los_displacement_m projects a displacement: positive away from the satellite.

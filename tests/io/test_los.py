@@ -13,7 +13,7 @@ from pyproj import Transformer
 from massmap.constants import HEADING_DESCENDING_DEG
 from massmap.errors import BadInputError
 from massmap.io.scene import open_scene
-from massmap.simulate.geometry import incidence_field, look_vector_enu
+from massmap.sensor import incidence_field, look_vector_enu
 from tests.conftest import UTM_ORIGIN, fringe_blob, write_raster
 
 SIZE = 16

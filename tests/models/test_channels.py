@@ -10,7 +10,7 @@ import pytest
 from massmap.constants import HEADING_DESCENDING_DEG
 from massmap.errors import IncompatibleModelError
 from massmap.models.channels import KNOWN_CHANNELS, channels_for, encode_channels
-from massmap.simulate.geometry import look_vector_enu
+from massmap.sensor import look_vector_enu
 from massmap.terrain import downslope_los_sensitivity, downslope_unit_enu, slope_aspect
 
 PIXEL_M = 20.0

@@ -7,8 +7,8 @@ import rasterio
 
 from massmap.errors import BadInputError
 from massmap.io.manifest import read_manifest
+from massmap.sensor import incidence_field, look_vector_enu
 from massmap.simulate.dataset import assign_splits, meta_path, simulate_again, simulate_dataset, write_scene
-from massmap.simulate.geometry import incidence_field, look_vector_enu
 from massmap.simulate.traps import trap_marks
 from tests.simulate.factories import small_config
 

@@ -8,7 +8,8 @@ from massmap.simulate.deformation import (
     gradient_coherence,
     movement_footprint,
 )
-from massmap.simulate.terrain import fractal_dem, slope_aspect
+from massmap.simulate.terrain import fractal_dem
+from massmap.terrain import slope_aspect
 
 
 def test_landslide_areas_roll_over_near_5000_m2_with_a_heavy_tail_to_2_km2():

@@ -1,6 +1,7 @@
 import numpy as np
 
-from massmap.simulate.terrain import fractal_dem, slope_aspect
+from massmap.simulate.terrain import fractal_dem
+from massmap.terrain import slope_aspect
 
 
 def test_fractal_dem_has_alpine_elevations_slopes_valley_floors():

@@ -11,7 +11,7 @@ from shapely.geometry import Point
 
 from massmap.constants import HEADING_DESCENDING_DEG
 from massmap.io.manifest import ManifestRow, write_manifest
-from massmap.simulate.geometry import incidence_field, look_vector_enu
+from massmap.sensor import incidence_field, look_vector_enu
 from tests.conftest import UTM32, UTM_ORIGIN, fringe_blob, write_raster
 
 PIXEL_M = 20.0  # the pixel size write_raster uses

@@ -1,7 +1,7 @@
 """A scene's line-of-sight (LOS) geometry: which files hold it, and how their layers become massmap's look vector.
 
 massmap's look vector is the unit vector from the satellite to the ground in east, north, up (ENU) components,
-as the simulator writes it (`massmap.simulate.geometry.look_vector_enu`): a displacement d has the
+as the simulator writes it (`massmap.sensor.look_vector_enu`): a displacement d has the
 line-of-sight component d . look, positive away from the satellite. Three kinds of file are read:
 
 - a 3-band GeoTIFF of the east, north and up components of that unit vector, satellite to ground (the

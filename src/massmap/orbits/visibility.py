@@ -2,7 +2,7 @@
 
 A slope's motion is taken as downslope along the surface, (cos s sin a, cos s cos a, -sin s) in east-north-up
 for slope s and aspect a (azimuth of steepest descent). Its line-of-sight component is its dot product with
-the look vector of a right-looking Sentinel-1 (`massmap.simulate.geometry.look_vector_enu`): near 0 the
+the look vector of a right-looking Sentinel-1 (`massmap.sensor.look_vector_enu`): near 0 the
 motion is almost invisible whatever its speed; near +-1 it is seen in full.
 """
 
@@ -25,7 +25,7 @@ from rasterio.windows import transform as window_transform
 
 from massmap.constants import HEADING_ASCENDING_DEG, HEADING_DESCENDING_DEG
 from massmap.errors import BadInputError
-from massmap.simulate.geometry import layover_shadow_masks, look_vector_enu
+from massmap.sensor import layover_shadow_masks, look_vector_enu
 from massmap.terrain import downslope_unit_enu, slope_aspect
 
 # Sentinel-1 IW incidence at mid-swath (the swath spans 29-46 degrees; ESA Sentinel-1 User Handbook).

@@ -24,10 +24,6 @@ VALLEY_FLOOR_FRACTION = (0.04, 0.12)
 # Roll-off wavelength of the relief: the spacing of major Alpine valleys is ~10-20 km.
 TERRAIN_OUTER_SCALE_M = 15000.0
 
-# --- Geometry ------------------------------------------------------------------------------------------------
-# Incidence grows with ground range across the ~250 km IW swath by 16 degrees (ESA Sentinel-1 User Handbook).
-IW_SWATH_WIDTH_M = 250_000.0
-
 # --- Mass movements ----------------------------------------------------------------------------------------
 # Landslide areas follow an inverse-gamma density (Malamud et al. 2004, Earth Surf. Process. Landf. 29,
 # 687-711: rho = 1.4, tail exponent -(rho+1) = -2.4); its mode a/(rho+1) is set to the rollover near 5,000 m2

@@ -33,7 +33,8 @@ from massmap.simulate.geometry import draw_geometry
 from massmap.simulate.labels import empty_labels, vectorize_movements
 from massmap.simulate.site import dem_window, synthetic_grid
 from massmap.simulate.spectral import power_law_field
-from massmap.simulate.terrain import fractal_dem, sea_mask, slope_aspect
+from massmap.simulate.terrain import fractal_dem, sea_mask
+from massmap.terrain import slope_aspect
 
 # How each kind of hard-negative scene strengthens its trap.
 NEGATIVE_ATMOSPHERE_BOOST = (1.8, 3.0)

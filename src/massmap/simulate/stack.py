@@ -40,8 +40,8 @@ from massmap.simulate.history import cumulative_displacement_mm, draw_histories
 from massmap.simulate.labels import empty_labels, vectorize_movements
 from massmap.simulate.scene import SimulatedScene, draw_terrain, label_visibility, observe
 from massmap.simulate.spectral import power_law_field
-from massmap.simulate.terrain import slope_aspect
 from massmap.simulate.timeline import draw_dates, short_baseline_pairs
+from massmap.terrain import slope_aspect
 
 # Stack labels carry these movement attributes besides the single-scene label columns.
 STACK_LABEL_EXTRA = ("history", "n_pairs_labelled")

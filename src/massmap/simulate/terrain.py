@@ -9,7 +9,6 @@ from scipy import ndimage
 
 from massmap.simulate import constants as C
 from massmap.simulate.spectral import power_law_field
-from massmap.terrain import slope_aspect  # noqa: F401  (the simulator's modules and tests take it from here)
 
 
 @dataclass

@@ -1,10 +1,12 @@
+"""Sentinel-1 viewing geometry: look vectors, incidence across the swath, layover and shadow."""
+
 import numpy as np
 import pytest
 
 from massmap.constants import WAVELENGTH_M, los_phase_rad
+from massmap.sensor import incidence_field, layover_shadow_masks, look_vector_enu
 from massmap.simulate.deformation import los_displacement_m
-from massmap.simulate.geometry import incidence_field, layover_shadow_masks, look_vector_enu
-from massmap.simulate.terrain import slope_aspect
+from massmap.terrain import slope_aspect
 
 
 def test_look_vector_is_unit_and_right_looking():
