@@ -22,8 +22,8 @@ import numpy as np
 
 from massmap.constants import FRINGE_LOS_M, MIN_MAPPED_AREA_M2
 from massmap.evaluate.api import evaluate
-from massmap.evaluate.matching import object_scores
-from massmap.evaluate.pixel import metrics_from_counts
+from massmap.metrics.matching import object_scores
+from massmap.metrics.pixel import metrics_from_counts
 from massmap.io.labels import read_polygons
 from massmap.io.manifest import read_manifest
 from massmap.models.store import load_model

@@ -17,9 +17,9 @@ from pyproj import CRS
 from shapely.geometry import box
 
 from massmap.evaluate.inventory import fit_power_law
-from massmap.evaluate.matching import object_curve, object_metrics
-from massmap.evaluate.objects import objects_from_polygons
-from massmap.evaluate.pixel import pixel_metrics
+from massmap.metrics.matching import object_curve, object_metrics
+from massmap.metrics.objects import objects_from_polygons
+from massmap.metrics.pixel import pixel_metrics
 from massmap.evaluate.staple import staple
 from massmap.grid import Grid
 from machine import machine_line

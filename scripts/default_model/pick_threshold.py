@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from massmap.evaluate.api import evaluate
-from massmap.evaluate.matching import object_scores
-from massmap.evaluate.pixel import metrics_from_counts
+from massmap.metrics.matching import object_scores
+from massmap.metrics.pixel import metrics_from_counts
 from massmap.io.manifest import read_manifest
 from massmap.io.write import write_vector
 from massmap.models.store import load_model, save_model

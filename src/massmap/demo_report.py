@@ -20,9 +20,9 @@ from rasterio.windows import transform as window_transform
 
 from massmap.constants import OBJECT_IOU_THRESHOLD
 from massmap.evaluate.figures import overlay_map_figure
-from massmap.evaluate.matching import match_pairs, overlap_pairs
-from massmap.evaluate.objects import objects_from_polygons
 from massmap.grid import Grid
+from massmap.metrics.matching import match_pairs, overlap_pairs
+from massmap.metrics.objects import objects_from_polygons
 from massmap.report import Report
 from massmap.scene_report import OUTLINE_RGB, PHASE_CMAP, _chip_window, _outline_segments, chip_png, lonlat
 

@@ -5,7 +5,7 @@ import pytest
 from sklearn.metrics import jaccard_score
 
 from massmap.evaluate.agreement import candidate_placement, pair_scores, pair_values, pairwise_matrices, spread
-from massmap.evaluate.pixel import pixel_metrics
+from massmap.metrics.pixel import pixel_metrics
 
 
 def test_class_distinction_pools_per_class_intersections_and_unions():

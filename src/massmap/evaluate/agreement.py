@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from massmap.evaluate.pixel import metrics_from_counts, pixel_counts
+from massmap.metrics.pixel import metrics_from_counts, pixel_counts
 
 
 def pair_scores(a: np.ndarray, b: np.ndarray, valid: np.ndarray | None = None) -> tuple[float, float]:

@@ -24,14 +24,14 @@ from massmap.errors import BadInputError
 from massmap.evaluate.agreement import candidate_placement, pair_values, pairwise_matrices, spread
 from massmap.evaluate.consensus import write_consensus
 from massmap.evaluate.inventory import magnitude_frequency, size_class_index, size_class_labels
-from massmap.evaluate.matching import CURVE_THRESHOLDS, match_pairs, metrics_from_pairs, overlap_pairs
-from massmap.evaluate.objects import ObjectSet, objects_from_mask, objects_from_polygons
-from massmap.evaluate.pixel import pixel_metrics
 from massmap.evaluate.staple import majority_vote, staple
 from massmap.grid import Grid
 from massmap.io.labels import is_raster_path, rasterize_polygons, read_mask, read_polygons
 from massmap.io.scene import open_scene
 from massmap.log import get_logger
+from massmap.metrics.matching import CURVE_THRESHOLDS, match_pairs, metrics_from_pairs, overlap_pairs
+from massmap.metrics.objects import ObjectSet, objects_from_mask, objects_from_polygons
+from massmap.metrics.pixel import pixel_metrics
 from massmap.report import write_json
 
 log = get_logger(__name__)

@@ -1,7 +1,7 @@
 """Detections from ascending and descending orbits over one area, merged: seen in both, or in one only.
 
 Candidate pairs come from a spatial join (intersecting outlines), their IoU from shapely 2's vectorised
-intersection areas in a metric CRS, and the one-to-one matching from `massmap.evaluate.matching.match_pairs`
+intersection areas in a metric CRS, and the one-to-one matching from `massmap.metrics.matching.match_pairs`
 (the same optimal assignment used to score predictions against experts).
 """
 
@@ -19,10 +19,10 @@ import shapely
 from massmap.area import geodesic_area_m2
 from massmap.atomic import check_writable
 from massmap.errors import BadInputError
-from massmap.evaluate.matching import OverlapPairs, match_pairs
 from massmap.io.labels import read_polygons
 from massmap.io.write import write_vector
 from massmap.log import get_logger
+from massmap.metrics.matching import OverlapPairs, match_pairs
 from massmap.orbits.visibility import (
     MIN_LOS_SENSITIVITY,
     TYPICAL_INCIDENCE_DEG,

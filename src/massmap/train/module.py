@@ -12,8 +12,8 @@ import torch
 
 from massmap.constants import OBJECT_IOU_THRESHOLD
 from massmap.data.sampling import IGNORE_LABEL
-from massmap.evaluate.matching import object_metrics, object_scores
-from massmap.evaluate.pixel import metrics_from_counts, pixel_counts
+from massmap.metrics.matching import object_metrics, object_scores
+from massmap.metrics.pixel import metrics_from_counts, pixel_counts
 from massmap.train.config import TrainConfig
 from massmap.train.losses import make_loss
 

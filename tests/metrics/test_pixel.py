@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import f1_score, jaccard_score
 
-from massmap.evaluate.pixel import pixel_metrics
+from massmap.metrics.pixel import pixel_metrics
 
 
 def _two_squares():

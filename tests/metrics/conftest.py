@@ -1,4 +1,4 @@
-"""Fixtures of the evaluation tests (factories live in factories.py)."""
+"""Fixtures of the metric tests (factories live in tests/evaluate/factories.py)."""
 
 import pytest
 

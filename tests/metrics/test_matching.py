@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from massmap.evaluate.matching import (
+from massmap.metrics.matching import (
     CURVE_THRESHOLDS,
     label_overlap_pairs,
     match_pairs,
@@ -11,7 +11,7 @@ from massmap.evaluate.matching import (
     object_metrics,
     overlap_pairs,
 )
-from massmap.evaluate.objects import objects_from_labels
+from massmap.metrics.objects import objects_from_labels
 
 
 def _greedy_trap():

@@ -14,7 +14,7 @@ from scipy.optimize import linear_sum_assignment
 from scipy.sparse.csgraph import connected_components
 
 from massmap.constants import OBJECT_IOU_THRESHOLD
-from massmap.evaluate.objects import ObjectSet, as_objects
+from massmap.metrics.objects import ObjectSet, as_objects
 
 # The thresholds of the precision/recall curve: 0.1, 0.2, ..., 0.9.
 CURVE_THRESHOLDS = tuple(round(0.1 * k, 1) for k in range(1, 10))

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from shapely.geometry import MultiPolygon
 
-from massmap.evaluate.objects import mask_objects, objects_from_labels, objects_from_polygons
+from massmap.metrics.objects import mask_objects, objects_from_labels, objects_from_polygons
 from tests.evaluate.factories import pixel_box
 
 
