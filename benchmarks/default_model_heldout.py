@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from massmap.constants import FRINGE_LOS_M, MIN_MAPPED_AREA_M2
-from massmap.evaluate.api import evaluate
+from massmap.evaluate.run import evaluate
 from massmap.metrics.matching import object_scores
 from massmap.metrics.pixel import metrics_from_counts
 from massmap.io.labels import read_polygons

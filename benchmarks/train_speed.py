@@ -23,7 +23,7 @@ import torch
 from affine import Affine
 from machine import machine_line
 
-from massmap.data import AugmentSettings, PatchDataset, PatchSampler, build_catalog
+from massmap.data import AugmentSettings, PatchDataset, PatchSampler, build_scene_index
 from massmap.io.manifest import ManifestRow
 from massmap.models.channels import channels_for
 from massmap.models.factory import DEFAULT_ARCH, DEFAULT_ENCODER, create_network
@@ -70,8 +70,8 @@ def data_throughput(patch_size: int, n_patches: int, folder: Path) -> float:
             dst.write(rng.uniform(-np.pi, np.pi, (size, size)).astype(np.float32), 1)
         with rasterio.open(coh_path, "w", **profile) as dst:
             dst.write(rng.uniform(0.2, 0.9, (size, size)).astype(np.float32), 1)
-    catalog = build_catalog([ManifestRow(phase_path, None, "train", coh_path)], patch_size)
-    dataset = PatchDataset(catalog, channels_for("sincos", True), seed=0, augment=AugmentSettings())
+    scene_index = build_scene_index([ManifestRow(phase_path, None, "train", coh_path)], patch_size)
+    dataset = PatchDataset(scene_index, channels_for("sincos", True), seed=0, augment=AugmentSettings())
     # The scene has no labels: draw background windows, which read exactly as much as positives.
     sampler = PatchSampler(n_patches, neg_ratio=1e9, hard_fraction=0.0, has_hard=False, seed=0)
     keys = list(sampler)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from safetensors import safe_open
 
-from massmap.evaluate.api import evaluate
+from massmap.evaluate.run import evaluate
 from massmap.models.card import ModelCard
 from massmap.models.store import CARD_FILE, WEIGHTS_FILE, card_in_weights, default_model_dir, load_model
 from massmap.predict import predict_scene

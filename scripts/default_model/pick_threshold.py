@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from massmap.evaluate.api import evaluate
+from massmap.evaluate.run import evaluate
 from massmap.metrics.matching import object_scores
 from massmap.metrics.pixel import metrics_from_counts
 from massmap.io.manifest import read_manifest

@@ -10,7 +10,7 @@ from pathlib import Path
 from massmap.constants import DEMO_SEED, DEMO_SIZE
 from massmap.demo_report import demo_report
 from massmap.errors import OutputError
-from massmap.evaluate.api import evaluate
+from massmap.evaluate.run import evaluate
 from massmap.log import get_logger
 from massmap.predict import predict_scene
 from massmap.simulate.config import SimulationConfig

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 SCENE_PX = 128
-# Orbit and dates the catalogue gives the simulated scenes (their names carry neither).
+# Orbit and dates the catalog gives the simulated scenes (their names carry neither).
 CATALOG_FACTS = (("ascending", "2020-01-01", "2020-01-13"), ("descending", "2020-01-04", "2020-01-16"), ("", "", ""))
 
 
@@ -28,7 +28,7 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def simulated_catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Three 128 x 128 simulated scenes (phase, coherence, DEM) and a catalogue CSV over them, paths relative."""
+    """Three 128 x 128 simulated scenes (phase, coherence, DEM) and a catalog CSV over them, paths relative."""
     from massmap.simulate.config import SimulationConfig
     from massmap.simulate.dataset import scene_name, write_scene
     from massmap.simulate.scene import simulate_scene

@@ -1,4 +1,4 @@
-"""Scenes of a batch: dates and orbit read from LiCSAR and HyP3 names, and the catalogue CSV."""
+"""Scenes of a batch: dates and orbit read from LiCSAR and HyP3 names, and the catalog CSV."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def _phase(path: Path) -> Path:
     return write_raster(path, np.zeros((8, 8), dtype=np.float32))
 
 
-def test_catalogue_resolves_relative_paths_and_overrides_names(tmp_path: Path) -> None:
+def test_catalog_resolves_relative_paths_and_overrides_names(tmp_path: Path) -> None:
     sub = tmp_path / "ifg"
     sub.mkdir()
     _phase(sub / "012A_05443_131313_20200101_20200113.geo.diff_pha.tif")
@@ -70,7 +70,7 @@ def test_catalogue_resolves_relative_paths_and_overrides_names(tmp_path: Path) -
     ("phase,date1\na.tif,2020/01/01\n", "not a date"),
     ("coherence\na.tif\n", "lacks the column phase"),
 ])
-def test_catalogue_errors_name_file_and_problem(tmp_path: Path, text: str, message: str) -> None:
+def test_catalog_errors_name_file_and_problem(tmp_path: Path, text: str, message: str) -> None:
     _phase(tmp_path / "a.tif")
     csv = tmp_path / "list.csv"
     csv.write_text(text)
@@ -87,7 +87,7 @@ def test_two_scenes_with_one_output_name_are_refused(tmp_path: Path) -> None:
         scenes_from_paths(paths)
 
 
-def test_catalogue_gives_each_scene_its_dem_and_los(tmp_path: Path) -> None:
+def test_catalog_gives_each_scene_its_dem_and_los(tmp_path: Path) -> None:
     _phase(tmp_path / "a_phase.tif")
     _phase(tmp_path / "a_dem.tif")
     _phase(tmp_path / "a_los.tif")

@@ -101,7 +101,7 @@ def test_corrupted_output_is_detected_and_redone(
     _assert_same_outputs(out, reference, scenes[1].scene_id)
 
 
-def test_cli_maps_a_catalogue_on_an_existing_scheduler(
+def test_cli_maps_a_catalog_on_an_existing_scheduler(
     tiny_model: Path, simulated_catalog: Path, cluster_address: str, reference: Path, tmp_path: Path,
 ) -> None:
     out = tmp_path / "out"
@@ -123,7 +123,7 @@ def test_cli_maps_a_catalogue_on_an_existing_scheduler(
     assert "0 mapped, 3 already complete, 0 failed" in again.output
 
 
-def test_cli_refuses_both_inputs_and_catalogue(simulated_catalog: Path, tmp_path: Path) -> None:
+def test_cli_refuses_both_inputs_and_catalog(simulated_catalog: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["predict-batch", str(simulated_catalog), "--catalog", str(simulated_catalog),
                                       "--out-dir", str(tmp_path / "out")])
     assert result.exit_code == 1

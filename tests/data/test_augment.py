@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from massmap.data import AugmentSettings, PatchArrays, PatchDataset, augment_patch, build_catalog
+from massmap.data import AugmentSettings, PatchArrays, PatchDataset, augment_patch, build_scene_index
 from massmap.data.augment import conjugate_phase, decorrelate, flip_rotate, offset_phase
 from massmap.io.manifest import ManifestRow
 from tests.conftest import fringe_blob
@@ -76,10 +76,10 @@ def test_no_augmentation_is_the_identity():
 @pytest.mark.parametrize("encoding_channels", [("phase", "coherence"), ("phase", "phase", "phase")])
 def test_every_encoding_sees_the_same_augmented_physics(tmp_path, encoding_channels):
     files = write_training_scene(tmp_path, "e", (Blob(40, 40),), size=96)
-    catalog = build_catalog([ManifestRow(files.phase, files.labels, "train", files.coherence)], 64)
+    scene_index = build_scene_index([ManifestRow(files.phase, files.labels, "train", files.coherence)], 64)
     key = (3, 5, "positive")
-    sincos = PatchDataset(catalog, ("sin", "cos"), seed=2, augment=AugmentSettings())[key][0].numpy()
-    other = PatchDataset(catalog, encoding_channels, seed=2, augment=AugmentSettings())[key][0].numpy()
+    sincos = PatchDataset(scene_index, ("sin", "cos"), seed=2, augment=AugmentSettings())[key][0].numpy()
+    other = PatchDataset(scene_index, encoding_channels, seed=2, augment=AugmentSettings())[key][0].numpy()
     # Augmentation happens on the wrapped phase before encoding, so raw phase and (sin, cos) agree.
     np.testing.assert_allclose(np.sin(other[0] * np.pi), sincos[0], atol=1e-4)
     np.testing.assert_allclose(np.cos(other[0] * np.pi), sincos[1], atol=1e-4)

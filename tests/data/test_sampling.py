@@ -16,7 +16,7 @@ from massmap.data import (
     POSITIVE,
     PatchDataset,
     PatchSampler,
-    build_catalog,
+    build_scene_index,
     epoch_kinds,
 )
 from massmap.data.sampling import JITTER_FRACTION
@@ -58,15 +58,15 @@ def _big_set(tmp_path):
 
 
 def test_sampler_honours_ratio_and_draws_hard_negatives_from_marked_scenes(tmp_path):
-    catalog = build_catalog(_big_set(tmp_path), patch_size=64)
-    assert catalog.n_objects == 2 and catalog.has_hard_negatives
-    dataset = PatchDataset(catalog, CHANNELS, seed=3)
+    scene_index = build_scene_index(_big_set(tmp_path), patch_size=64)
+    assert scene_index.n_objects == 2 and scene_index.has_hard_negatives
+    dataset = PatchDataset(scene_index, CHANNELS, seed=3)
     sampler = PatchSampler(24, neg_ratio=3, hard_fraction=0.5, has_hard=True, seed=3)
     seen = Counter()
     for key in sampler:
         window, arrays = dataset.patch(key)
         seen[window.kind] += 1
-        scene = catalog.scenes[window.scene]
+        scene = scene_index.scenes[window.scene]
         labelled = int((arrays.label == 1).sum())
         if window.kind == POSITIVE:
             assert labelled > 0 and not scene.is_hard_negative
@@ -78,8 +78,8 @@ def test_sampler_honours_ratio_and_draws_hard_negatives_from_marked_scenes(tmp_p
 
 
 def test_positive_patches_hold_most_of_their_object(tmp_path):
-    catalog = build_catalog(_big_set(tmp_path), patch_size=64)
-    dataset = PatchDataset(catalog, CHANNELS, seed=0)
+    scene_index = build_scene_index(_big_set(tmp_path), patch_size=64)
+    dataset = PatchDataset(scene_index, CHANNELS, seed=0)
     blob_px = np.pi * 12**2
     shares = [(dataset.patch((0, i, POSITIVE))[1].label == 1).sum() / blob_px for i in range(12)]
     # Centred on the object up to a quarter-patch shift: a 24-px-wide blob stays mostly inside a 64-px patch.
@@ -87,12 +87,12 @@ def test_positive_patches_hold_most_of_their_object(tmp_path):
 
 
 def test_patches_depend_on_seed_epoch_and_rank_only(tmp_path):
-    catalog = build_catalog(_big_set(tmp_path), patch_size=64)
+    scene_index = build_scene_index(_big_set(tmp_path), patch_size=64)
 
     def windows(seed, rank, epoch):
         sampler = PatchSampler(8, 1.0, 0.5, True, seed, rank)
         sampler.set_epoch(epoch)
-        dataset = PatchDataset(catalog, CHANNELS, seed, rank)
+        dataset = PatchDataset(scene_index, CHANNELS, seed, rank)
         return [dataset.patch(k)[0] for k in sampler]
 
     assert windows(5, 0, 0) == windows(5, 0, 0)
@@ -110,8 +110,8 @@ def test_validation_sampler_ignores_the_epoch():
 def test_where_keeps_matching_labels_and_ignores_the_rest(tmp_path):
     files = write_training_scene(tmp_path, "w", (Blob(32, 32, coherent=1), Blob(32, 80, coherent=0)), size=112)
     row = ManifestRow(files.phase, files.labels, "train", files.coherence)
-    everything = build_catalog([row], patch_size=64)
-    coherent = build_catalog([row], patch_size=64, where="coherent = 1")
+    everything = build_scene_index([row], patch_size=64)
+    coherent = build_scene_index([row], patch_size=64, where="coherent = 1")
     assert everything.n_objects == 2 and coherent.n_objects == 1
 
     from massmap.data.sampling import window_labels
@@ -128,10 +128,11 @@ def test_where_keeps_matching_labels_and_ignores_the_rest(tmp_path):
 
 def test_where_matching_nothing_leaves_no_positive(tmp_path):
     files = write_training_scene(tmp_path, "w", (Blob(32, 32, coherent=0),), size=64)
-    catalog = build_catalog([ManifestRow(files.phase, files.labels, "train", files.coherence)], 64, "coherent = 1")
-    assert catalog.n_objects == 0
+    row = ManifestRow(files.phase, files.labels, "train", files.coherence)
+    scene_index = build_scene_index([row], 64, "coherent = 1")
+    assert scene_index.n_objects == 0
     with pytest.raises(BadInputError):
-        catalog.draw(POSITIVE, np.random.default_rng(0))
+        scene_index.draw(POSITIVE, np.random.default_rng(0))
 
 
 def test_mask_raster_labels_become_objects(tmp_path):
@@ -142,15 +143,15 @@ def test_mask_raster_labels_become_objects(tmp_path):
     mask[10:20, 10:30] = 1
     mask[60:70, 50:60] = 1
     mask_path = write_geotiff(tmp_path / "m_mask.tif", mask, grid)
-    catalog = build_catalog([ManifestRow(files.phase, mask_path, "train", files.coherence)], 64)
-    assert catalog.n_objects == 2
-    np.testing.assert_allclose(sorted(catalog.object_boxes.tolist()), [[10, 10, 20, 30], [60, 50, 70, 60]])
+    scene_index = build_scene_index([ManifestRow(files.phase, mask_path, "train", files.coherence)], 64)
+    assert scene_index.n_objects == 2
+    np.testing.assert_allclose(sorted(scene_index.object_boxes.tolist()), [[10, 10, 20, 30], [60, 50, 70, 60]])
 
 
 def test_scene_smaller_than_a_patch_is_padded_as_nodata(tmp_path):
     files = write_training_scene(tmp_path, "s", (Blob(20, 20, radius_px=8),), size=40)
-    catalog = build_catalog([ManifestRow(files.phase, files.labels, "train", files.coherence)], 64)
-    window, arrays = PatchDataset(catalog, CHANNELS, 0).patch((0, 0, POSITIVE))
+    scene_index = build_scene_index([ManifestRow(files.phase, files.labels, "train", files.coherence)], 64)
+    window, arrays = PatchDataset(scene_index, CHANNELS, 0).patch((0, 0, POSITIVE))
     assert (window.row_off, window.col_off) == (0, 0)
     assert arrays.phase_rad.shape == (64, 64)
     assert np.isnan(arrays.phase_rad[40:, :]).all() and (arrays.label[:, 40:] == IGNORE_LABEL).all()
@@ -176,9 +177,9 @@ def test_a_manifest_without_traps_draws_the_windows_it_drew_before(tmp_path):
     rows = _big_set(tmp_path)
     (tmp_path / "old.csv").write_text("phase,coherence,labels,split,dem,negative\n" + "".join(
         f"{r.phase.name},{r.coherence.name},{r.labels.name if r.labels else ''},train,,{r.negative}\n" for r in rows))
-    catalog = build_catalog(read_manifest(tmp_path / "old.csv"), patch_size=64)
+    scene_index = build_scene_index(read_manifest(tmp_path / "old.csv"), patch_size=64)
     rng = np.random.default_rng(42)
-    drawn = [catalog.draw(kind, rng) for kind in [POSITIVE, NEGATIVE, HARD_NEGATIVE] * 4]
+    drawn = [scene_index.draw(kind, rng) for kind in [POSITIVE, NEGATIVE, HARD_NEGATIVE] * 4]
     assert [(w.scene, w.row_off, w.col_off, w.kind) for w in drawn] == WINDOWS_BEFORE_TRAPS
 
 
@@ -200,11 +201,11 @@ def _trap_set(tmp_path):
 
 
 def test_hard_negatives_centre_on_trap_pixels_and_miss_the_labels(tmp_path):
-    catalog = build_catalog(_trap_set(tmp_path), patch_size=64)
-    assert catalog.has_hard_negatives
+    scene_index = build_scene_index(_trap_set(tmp_path), patch_size=64)
+    assert scene_index.has_hard_negatives
     # The pixel on the blob is dropped: a patch centred there would show the movement.
-    assert catalog.trap_px[0].tolist() == [[80, 120], [110, 40], [111, 41], [112, 42]]
-    dataset = PatchDataset(catalog, CHANNELS, seed=0)
+    assert scene_index.trap_px[0].tolist() == [[80, 120], [110, 40], [111, 41], [112, 42]]
+    dataset = PatchDataset(scene_index, CHANNELS, seed=0)
     from_traps = 0
     jitter = JITTER_FRACTION * 64 + 0.5  # the positives' jitter, plus rounding to whole pixels
     for i in range(200):
@@ -215,7 +216,7 @@ def test_hard_negatives_centre_on_trap_pixels_and_miss_the_labels(tmp_path):
         centre = np.array([window.row_off + 32, window.col_off + 32])
         offsets = np.abs(np.array(TRAP_PIXELS[:4]) + 0.5 - centre).max(axis=1)
         assert offsets.min() <= jitter
-        (r0, c0, r1, c1), = catalog.scenes[0].boxes_px  # the blob's box: the window lies beside or below it
+        (r0, c0, r1, c1), = scene_index.scenes[0].boxes_px  # the blob's box: the window lies beside or below it
         assert window.row_off >= r1 or window.col_off >= c1 or window.row_off + 64 <= r0 or window.col_off + 64 <= c0
         assert not (arrays.label == 1).any()
     # Half the hard negatives come from trap pixels when marked scenes exist too.
@@ -229,9 +230,9 @@ def test_a_marked_scene_with_mined_pixels_centres_its_hard_negatives_there(tmp_p
     mined = np.zeros((160, 160), dtype=np.uint8)
     mined[20, 130] = TRAP_MODEL_FALSE_POSITIVE  # one false alarm of an earlier model in the atmosphere scene
     rows[1] = replace(rows[1], traps=write_geotiff(tmp_path / "atm_mined.tif", mined, grid))
-    catalog = build_catalog(rows, patch_size=64)
-    assert catalog.trap_px[1].tolist() == [[20, 130]]
-    dataset = PatchDataset(catalog, CHANNELS, seed=0)
+    scene_index = build_scene_index(rows, patch_size=64)
+    assert scene_index.trap_px[1].tolist() == [[20, 130]]
+    dataset = PatchDataset(scene_index, CHANNELS, seed=0)
     windows = [dataset.patch((0, i, HARD_NEGATIVE))[0] for i in range(200)]
     # Trap windows of the atmosphere scene sit by the mined pixel (with the jitter, clipped to the scene): top right.
     near = sum(w.scene == 1 and w.row_off <= 4 and w.col_off >= 80 for w in windows)
@@ -249,9 +250,9 @@ def test_half_the_trap_windows_of_a_scene_go_to_its_mined_false_alarms(tmp_path)
     traps[100:140, 0:40] = 1  # 1,600 simulator marks at the bottom left
     traps[150, 150] = TRAP_MODEL_FALSE_POSITIVE  # one false alarm of an earlier model at the bottom right
     rows[0] = replace(rows[0], traps=write_geotiff(tmp_path / "m_mined.tif", traps, grid))
-    catalog = build_catalog(rows, patch_size=64)
-    assert catalog.mined_px[0].tolist() == [[150, 150]] and len(catalog.trap_px[0]) == 1601
-    dataset = PatchDataset(catalog, CHANNELS, seed=0)
+    scene_index = build_scene_index(rows, patch_size=64)
+    assert scene_index.mined_px[0].tolist() == [[150, 150]] and len(scene_index.trap_px[0]) == 1601
+    dataset = PatchDataset(scene_index, CHANNELS, seed=0)
     windows = [dataset.patch((0, i, HARD_NEGATIVE))[0] for i in range(200)]
     at_mined = sum(w.col_off >= 80 for w in windows)
     # Drawn by pixel alone, the false alarm would get 1 window in 1,601.
@@ -260,13 +261,13 @@ def test_half_the_trap_windows_of_a_scene_go_to_its_mined_false_alarms(tmp_path)
 
 def test_no_hard_negatives_leaves_traps_unread(tmp_path):
     rows = _trap_set(tmp_path)[:1]
-    assert build_catalog(rows, patch_size=64).has_hard_negatives
-    assert not build_catalog(rows, patch_size=64, traps=False).has_hard_negatives
+    assert build_scene_index(rows, patch_size=64).has_hard_negatives
+    assert not build_scene_index(rows, patch_size=64, traps=False).has_hard_negatives
 
 
 def test_los_channel_is_the_windows_line_of_sight_share_of_downslope_motion(tmp_path):
     rows = read_manifest(write_training_set(tmp_path / "d", hard_negative=False, terrain=True))
-    dataset = PatchDataset(build_catalog(rows[:1], patch_size=64), ("sin", "cos", "coherence", "los"), seed=0)
+    dataset = PatchDataset(build_scene_index(rows[:1], patch_size=64), ("sin", "cos", "coherence", "los"), seed=0)
     window, _ = dataset.patch((0, 0, POSITIVE))
     x, _ = dataset[(0, 0, POSITIVE)]
     with open_scene(rows[0].phase, dem_path=rows[0].dem, los_path=rows[0].los) as scene:

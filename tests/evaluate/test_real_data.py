@@ -7,7 +7,7 @@ import pytest
 from shapely import affinity
 
 from massmap.area import geodesic_area_m2
-from massmap.evaluate import api
+from massmap.evaluate import run as evaluation
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "licsar-sierra-negra"
 SCENE = DATA / "sierra_negra_20170320_20170413.geo.diff_pha.tif"
@@ -22,7 +22,7 @@ def test_hephaestus_polygons_shifted_and_reprojected_are_still_found(tmp_path):
     shifted["geometry"] = [affinity.translate(g, xoff=0.005) for g in truth.geometry]  # 5 pixels (~550 m) east
     pred = tmp_path / "pred_utm.gpkg"
     shifted.to_crs("EPSG:32715").to_file(pred)  # the prediction in UTM 15S, reprojected onto the geographic grid
-    r = api.evaluate(pred, POLYGONS, SCENE)
+    r = evaluation.evaluate(pred, POLYGONS, SCENE)
     assert (r["object"]["tp"], r["object"]["n_truth"]) == (2, 2)
     assert 0.5 < r["pixel"]["iou"] < 0.98
     # Ground areas of the rasterised objects agree with the polygons' geodesic areas (the larger one is cut by the

@@ -8,7 +8,7 @@ import pytest
 from rasterio.windows import Window
 
 from massmap.constants import FRINGE_LOS_M
-from massmap.data.sampling import IGNORE_LABEL, build_catalog, window_labels
+from massmap.data.sampling import IGNORE_LABEL, build_scene_index, window_labels
 from massmap.io.labels import read_polygons
 from massmap.io.manifest import ManifestRow
 from massmap.io.write import write_vector
@@ -64,7 +64,7 @@ def test_unmapped_rows_carry_the_label_schema_and_peak_motion():
 def test_training_ignores_unmapped_motion_instead_of_teaching_it_as_background(tmp_path):
     files = write_training_scene(tmp_path, "u", (Blob(32, 32, coherent=1),), size=96)
     row = ManifestRow(files.phase, files.labels, "train", files.coherence)
-    entry = build_catalog([row], patch_size=64).scenes[0]
+    entry = build_scene_index([row], patch_size=64).scenes[0]
     labels = read_polygons(files.labels, entry.grid)
     phase = np.zeros(entry.grid.shape, dtype=np.float32)
     phase[70:76, 70:76] = 2.0  # a faint movement nobody labelled, far from the blob
@@ -72,7 +72,7 @@ def test_training_ignores_unmapped_motion_instead_of_teaching_it_as_background(t
     marked = tmp_path / "u_labels_unmapped.gpkg"
     write_vector(with_unmapped(labels, rows), marked, layer="labels")
     before = window_labels(entry, Window(0, 0, 96, 96), np.ones((96, 96), dtype=bool))
-    after_entry = build_catalog([ManifestRow(files.phase, marked, "train", files.coherence)], patch_size=64,
+    after_entry = build_scene_index([ManifestRow(files.phase, marked, "train", files.coherence)], patch_size=64,
                                 where="coherent = 1").scenes[0]
     after = window_labels(after_entry, Window(0, 0, 96, 96), np.ones((96, 96), dtype=bool))
     assert before[72, 72] == 0 and after[72, 72] == IGNORE_LABEL

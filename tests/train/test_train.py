@@ -143,9 +143,9 @@ def test_init_default_without_a_shipped_model_is_a_clear_error(training_manifest
 
 def test_no_hard_negatives_leaves_marked_scenes_out(training_manifest, tmp_path):
     from massmap.io.manifest import read_manifest
-    from massmap.train.run import split_catalogs
+    from massmap.train.run import split_scene_indexes
 
     config = TrainConfig(manifest=str(training_manifest), out=str(tmp_path / "m"), hard_negatives=False, **TINY)
-    train_catalog, val_catalog = split_catalogs(config, read_manifest(training_manifest))
-    assert not train_catalog.has_hard_negatives and len(train_catalog.scenes) == 2
-    assert val_catalog is not None and val_catalog.n_objects == 2
+    train_index, val_index = split_scene_indexes(config, read_manifest(training_manifest))
+    assert not train_index.has_hard_negatives and len(train_index.scenes) == 2
+    assert val_index is not None and val_index.n_objects == 2

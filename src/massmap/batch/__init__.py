@@ -1,4 +1,4 @@
-"""Many scenes at once on Dask: catalogue of inputs, resumable per-scene tasks, merged catalogue and summary.
+"""Many scenes at once on Dask: catalog of inputs, resumable per-scene tasks, merged catalogue and summary.
 
 `from massmap.batch import predict_batch, read_catalog, scenes_from_paths`.
 """

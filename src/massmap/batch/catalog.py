@@ -1,8 +1,8 @@
 """The scenes of a batch: phase files with their companions, dates and orbit direction.
 
 Scenes, dates and orbit come from product naming (`massmap.products`: LiCSAR, HyP3, MintPy, the simulator), and
-from the catalogue CSV when it gives them (the CSV wins). A path may hold several scenes (a LiCSAR GEOC folder,
-a folder of HyP3 zips, a MintPy stack): each becomes one entry. Catalogue columns: `phase` (required), `coherence`,
+from the catalog CSV when it gives them (the CSV wins). A path may hold several scenes (a LiCSAR GEOC folder,
+a folder of HyP3 zips, a MintPy stack): each becomes one entry. Catalog columns: `phase` (required), `coherence`,
 `dem`, `los` (LOS geometry, see `massmap.io.los`), `orbit`, `date1`, `date2`, and the reading options `band`,
 `coherence_band`, `rewrap`, `zero_nodata` (true/false; empty: the product's own rule); relative paths resolve
 against the CSV's folder.
@@ -140,21 +140,21 @@ def scenes_from_paths(paths: Iterable[str | os.PathLike], **reading) -> list[Sce
 
 
 def read_catalog(path: str | os.PathLike) -> list[SceneEntry]:
-    """Read a catalogue CSV (`phase` required; `coherence`, `dem`, `los`, `orbit`, `date1`, `date2` optional)."""
+    """Read a catalog CSV (`phase` required; `coherence`, `dem`, `los`, `orbit`, `date1`, `date2` optional)."""
     path = Path(path)
     if not path.exists():
-        raise BadInputError(f"{path}: catalogue not found")
+        raise BadInputError(f"{path}: catalog not found")
     try:
         with open(path, newline="") as f:
             reader = csv.DictReader(f)
             rows = list(reader)
             header = [h.strip() for h in reader.fieldnames or []]
     except (UnicodeDecodeError, csv.Error) as exc:
-        raise BadInputError(f"{path}: not a CSV catalogue ({exc})") from None
+        raise BadInputError(f"{path}: not a CSV catalog ({exc})") from None
     if "phase" not in header:
-        raise BadInputError(f"{path}: catalogue lacks the column phase")
+        raise BadInputError(f"{path}: catalog lacks the column phase")
     if not rows:
-        raise BadInputError(f"{path}: catalogue has no rows")
+        raise BadInputError(f"{path}: catalog has no rows")
     base = path.parent
     entries = []
     for line, raw in enumerate(rows, start=2):

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from massmap.cli.app import QuietOption, command
 from massmap.constants import OBJECT_IOU_THRESHOLD
-from massmap.evaluate import api
+from massmap.evaluate import run as evaluation
 
 JsonOption = typer.Option(None, "--json", help="Write the full result as JSON to this file.")
 ReportOption = typer.Option(None, "--report",
@@ -41,7 +41,7 @@ def evaluate(
     quiet: bool = QuietOption,
 ) -> None:
     """Score a prediction against reference labels: pixel IoU/Dice/precision/recall and matched objects."""
-    result = api.evaluate(pred, truth, grid, iou_threshold, where, json_path=json_out, report_path=report)
+    result = evaluation.evaluate(pred, truth, grid, iou_threshold, where, json_path=json_out, report_path=report)
     px, ob = result["pixel"], result["object"]
     table = Table(title=f"{pred.name} against {truth.name}")
     table.add_column("level", no_wrap=True)
@@ -71,7 +71,7 @@ def agreement(
     quiet: bool = QuietOption,
 ) -> None:
     """Agreement between mappers: pairwise IoU/Dice matrices, consensus (majority, STAPLE), a candidate among them."""
-    result = api.agreement(paths, grid, where, by, class_column, candidate,
+    result = evaluation.agreement(paths, grid, where, by, class_column, candidate,
                            consensus_path=consensus, json_path=json_out, report_path=report)
     table = Table(title=f"agreement of {result['n_mappers']} delineations")
     table.add_column("", no_wrap=True)
@@ -103,7 +103,7 @@ def inventory_stats(
     quiet: bool = QuietOption,
 ) -> None:
     """Magnitude-frequency statistics of an inventory: density of areas, rollover, power-law tail, inverse gamma."""
-    result = api.inventory_stats(inventory, where, bootstrap, seed, json_path=json_out, report_path=report)
+    result = evaluation.inventory_stats(inventory, where, bootstrap, seed, json_path=json_out, report_path=report)
     pl, ig = result["power_law"], result["inverse_gamma"]
     table = Table(title=f"{inventory.name}: {result['n_objects']} polygons", show_header=False)
     ci = pl["alpha_ci"]

@@ -8,7 +8,7 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from massmap.atomic import atomic_path
-from massmap.compare.grid import STUDIES
+from massmap.compare.studies import STUDIES
 
 _COLOURS = dict(zip(STUDIES, ("tab:blue", "tab:orange", "tab:green")))
 # Marker area in points^2 per million parameters.

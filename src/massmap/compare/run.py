@@ -22,9 +22,9 @@ import torch
 
 from massmap.atomic import atomic_path, check_writable
 from massmap.compare.figure import write_figure
-from massmap.compare.grid import BenchmarkRun, comparison_runs
 from massmap.compare.measure import MEASURE_SIZE_PX, SPEED_THREADS, NetworkCost, machine_description, network_cost
 from massmap.compare.score import EVAL_NEG_RATIO, EVAL_PATCHES, PatchScores, evaluation_split, score_model
+from massmap.compare.studies import BenchmarkRun, comparison_runs
 from massmap.compare.table import write_tables
 from massmap.errors import BadInputError
 from massmap.io.manifest import read_manifest

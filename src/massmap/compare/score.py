@@ -13,7 +13,7 @@ from pathlib import Path
 
 import lightning as L
 
-from massmap.data.sampling import build_catalog
+from massmap.data.sampling import build_scene_index
 from massmap.errors import BadInputError
 from massmap.io.manifest import read_manifest
 from massmap.models.store import load_model
@@ -70,14 +70,14 @@ def score_model(model_dir: str | Path, config: TrainConfig, split: str, n_patche
     rows = [r for r in read_manifest(config.manifest) if r.split == split]
     if not rows:
         raise BadInputError(f"{config.manifest}: no scene in the {split} split")
-    catalog = build_catalog(rows, config.patch_size, config.where, config.pixel_size_m)
-    if catalog.n_objects == 0:
+    scene_index = build_scene_index(rows, config.patch_size, config.where, config.pixel_size_m)
+    if scene_index.n_objects == 0:
         raise BadInputError(f"{config.manifest}: no labelled object in the {split} split to score models on")
     loaded = load_model(model_dir, device="cpu")
     eval_config = replace(config, neg_ratio=neg_ratio, hard_fraction=EVAL_HARD_FRACTION, val_patches=n_patches,
                           workers=0, augment=False)
     module = SegmentationModule(loaded.net, eval_config, steps_per_epoch=1)
-    data = PatchDataModule(catalog, catalog, tuple(loaded.card.channels), eval_config)
+    data = PatchDataModule(scene_index, scene_index, tuple(loaded.card.channels), eval_config)
     trainer = L.Trainer(accelerator="cpu", devices=1, precision="32-true", logger=False, enable_progress_bar=False,
                         enable_model_summary=False, enable_checkpointing=False)
     metrics = trainer.validate(module, datamodule=data, verbose=False)[0]

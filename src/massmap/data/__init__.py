@@ -7,17 +7,17 @@ from massmap.data.sampling import (
     IGNORE_LABEL,
     NEGATIVE,
     POSITIVE,
+    LabelledScene,
     PatchArrays,
     PatchWindow,
-    SceneCatalog,
-    SceneEntry,
-    build_catalog,
+    SceneIndex,
+    build_scene_index,
     epoch_kinds,
     read_patch,
 )
 
 __all__ = [
     "AugmentSettings", "augment_patch", "PatchDataset", "PatchSampler", "HARD_NEGATIVE", "IGNORE_LABEL", "NEGATIVE",
-    "POSITIVE", "PatchArrays", "PatchWindow", "SceneCatalog", "SceneEntry", "build_catalog", "epoch_kinds",
+    "POSITIVE", "PatchArrays", "PatchWindow", "SceneIndex", "LabelledScene", "build_scene_index", "epoch_kinds",
     "read_patch",
 ]

@@ -16,7 +16,7 @@ import torch
 from torch.utils.data import Dataset, Sampler
 
 from massmap.data.augment import AugmentSettings, augment_patch
-from massmap.data.sampling import SceneCatalog, epoch_kinds, read_patch
+from massmap.data.sampling import SceneIndex, epoch_kinds, read_patch
 from massmap.io.scene import SceneReader, open_scene
 from massmap.models.channels import encode_channels
 
@@ -60,15 +60,15 @@ class PatchSampler(Sampler[PatchKey]):
 
 
 class PatchDataset(Dataset):
-    """Patches of a scene catalogue as (channels (C, H, W) float32, label (1, H, W) float32 with 255 = ignore).
+    """Patches of a scene index as (channels (C, H, W) float32, label (1, H, W) float32 with 255 = ignore).
 
     Scenes are opened lazily in each worker process and read window by window. `augment=None` turns
     augmentation off (validation).
     """
 
-    def __init__(self, catalog: SceneCatalog, channels: tuple[str, ...], seed: int, rank: int = 0,
+    def __init__(self, scene_index: SceneIndex, channels: tuple[str, ...], seed: int, rank: int = 0,
                  augment: AugmentSettings | None = None, pixel_size_m: float | None = None) -> None:
-        self.catalog = catalog
+        self.scene_index = scene_index
         self.channels = tuple(channels)
         self.seed = int(seed)
         self.rank = int(rank)
@@ -90,7 +90,7 @@ class PatchDataset(Dataset):
             self._readers, self._pid = {}, os.getpid()
         reader = self._readers.get(scene)
         if reader is None:
-            row = self.catalog.scenes[scene].row
+            row = self.scene_index.scenes[scene].row
             reader = open_scene(row.phase, row.coherence, row.dem, pixel_size_m=self.pixel_size_m,
                                 los_path=row.los if self.with_los else None)
             self._readers[scene] = reader
@@ -100,9 +100,9 @@ class PatchDataset(Dataset):
         """The window and the (augmented) arrays of a key, before channel encoding."""
         epoch, index, kind = key
         rng = np.random.default_rng([self.seed, self.rank, epoch, index])
-        window = self.catalog.draw(kind, rng)
-        entry = self.catalog.scenes[window.scene]
-        arrays = read_patch(self._reader(window.scene), entry, window, self.catalog.patch_size, self.with_dem,
+        window = self.scene_index.draw(kind, rng)
+        entry = self.scene_index.scenes[window.scene]
+        arrays = read_patch(self._reader(window.scene), entry, window, self.scene_index.patch_size, self.with_dem,
                             self.with_los)
         if self.augment is not None:
             arrays = augment_patch(arrays, rng, self.augment)
@@ -110,7 +110,7 @@ class PatchDataset(Dataset):
 
     def __getitem__(self, key: PatchKey) -> tuple[torch.Tensor, torch.Tensor]:
         window, arrays = self.patch(key)
-        grid = self.catalog.scenes[window.scene].grid
+        grid = self.scene_index.scenes[window.scene].grid
         pixel_size_m = grid.pixel_size_xy_m() if self.with_dem else None
         x = encode_channels(self.channels, arrays.phase_rad, arrays.coherence, arrays.dem_m, pixel_size_m, arrays.los)
         y = arrays.label.astype(np.float32)[None]

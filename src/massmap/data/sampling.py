@@ -1,4 +1,4 @@
-"""Where patches come from: a catalogue of the manifest's scenes and their labelled objects, and random windows.
+"""Where patches come from: an index of the manifest's scenes and their labelled objects, and random windows.
 
 Only the label polygons and a sparse list of trap pixels (small) are held in memory; pixels are read window by
 window when a patch is drawn. Three kinds of patch: `positive` (centred on a labelled object), `negative`
@@ -50,7 +50,7 @@ MINED_SHARE = 0.5
 
 
 @dataclass(frozen=True)
-class SceneEntry:
+class LabelledScene:
     """One manifest scene ready for sampling: its files, grid, kept label polygons and their pixel boxes.
 
     `boxes_px` holds (row0, col0, row1, col1) of each kept polygon's bounding box in pixels; `excluded` are the
@@ -80,7 +80,7 @@ class SceneEntry:
 
 @dataclass(frozen=True)
 class PatchWindow:
-    """A square window of `patch_size` pixels in scene `scene` (index into the catalogue), and its kind."""
+    """A square window of `patch_size` pixels in scene `scene` (index into the scene index), and its kind."""
 
     scene: int
     row_off: int
@@ -103,14 +103,14 @@ class PatchArrays:
 
 
 @dataclass
-class SceneCatalog:
+class SceneIndex:
     """The scenes of one split with every kept object, for drawing patch windows by kind.
 
     `trap_px` holds, per scene, the trap pixels whose centred patch misses every labelled box; `mined_px` the
     same for the pixels marked as an earlier model's false alarms.
     """
 
-    scenes: list[SceneEntry]
+    scenes: list[LabelledScene]
     patch_size: int
     object_scene: np.ndarray = field(init=False)
     object_boxes: np.ndarray = field(init=False)
@@ -274,7 +274,7 @@ def _mask_polygons(row: ManifestRow, grid: Grid) -> gpd.GeoSeries:
 
 
 def scene_entry(row: ManifestRow, where: str | None = None, pixel_size_m: float | None = None,
-                traps: bool = True) -> SceneEntry:
+                traps: bool = True) -> LabelledScene:
     """Open a manifest scene for its grid, and read its label polygons (kept by `where`, and the rest) and, when
     `traps` and the manifest gives a traps raster, a sparse list of its trap pixels."""
     with open_scene(row.phase, row.coherence, row.dem, pixel_size_m=pixel_size_m) as scene:
@@ -292,23 +292,23 @@ def scene_entry(row: ManifestRow, where: str | None = None, pixel_size_m: float 
             everything = read_polygons(row.labels, grid).geometry
             excluded = everything if len(everything) > len(labels) else None
     labels = labels[~labels.is_empty].reset_index(drop=True)
-    entry = SceneEntry(row=row, grid=grid, labels=labels, excluded=excluded, boxes_px=_boxes_px(labels, grid))
+    entry = LabelledScene(row=row, grid=grid, labels=labels, excluded=excluded, boxes_px=_boxes_px(labels, grid))
     if traps and row.traps is not None:
         entry = replace(entry, trap_px=read_trap_pixels(row.traps, grid),
                         mined_px=read_trap_pixels(row.traps, grid, code=TRAP_MODEL_FALSE_POSITIVE))
     return entry
 
 
-def build_catalog(
+def build_scene_index(
     rows: list[ManifestRow], patch_size: int, where: str | None = None, pixel_size_m: float | None = None,
     traps: bool = True,
-) -> SceneCatalog:
-    """A catalogue of the given manifest rows (one split) for drawing patches of `patch_size` pixels; `traps`
+) -> SceneIndex:
+    """An index of the given manifest rows (one split) for drawing patches of `patch_size` pixels; `traps`
     False leaves the manifest's traps rasters unread (no trap-centred hard negatives)."""
     scenes = [scene_entry(r, where, pixel_size_m, traps) for r in rows]
     for s in scenes:
         log.debug("%s: %d labelled objects%s", s.name, len(s.labels), " (hard negative)" if s.is_hard_negative else "")
-    return SceneCatalog(scenes, patch_size)
+    return SceneIndex(scenes, patch_size)
 
 
 def _window_grid(grid: Grid, window: windows.Window) -> Grid:
@@ -316,7 +316,7 @@ def _window_grid(grid: Grid, window: windows.Window) -> Grid:
                 grid.pixel_size_m)
 
 
-def window_labels(entry: SceneEntry, window: windows.Window, valid: np.ndarray) -> np.ndarray:
+def window_labels(entry: LabelledScene, window: windows.Window, valid: np.ndarray) -> np.ndarray:
     """The label of a window: 1 on kept objects, IGNORE_LABEL on excluded objects and nodata, else 0 (uint8)."""
     wgrid = _window_grid(entry.grid, window)
     label = rasterize_polygons(gpd.GeoDataFrame(geometry=entry.labels), wgrid)
@@ -335,7 +335,7 @@ def _pad(array: np.ndarray, size: int, fill: float) -> np.ndarray:
     return np.pad(array, ((0, size - rows), (0, size - cols)), constant_values=fill)
 
 
-def read_patch(reader: SceneReader, entry: SceneEntry, window: PatchWindow, patch_size: int,
+def read_patch(reader: SceneReader, entry: LabelledScene, window: PatchWindow, patch_size: int,
                with_dem: bool = False, with_los: bool = False) -> PatchArrays:
     """Read a patch's phase, coherence, label (and DEM, and LOS sensitivity to downslope motion) from an open
     scene, padded with nodata to full size."""

@@ -7,7 +7,7 @@ from torch.utils.data import DataLoader
 
 from massmap.data.augment import AugmentSettings
 from massmap.data.patches import VALIDATION_EPOCH, PatchDataset, PatchSampler
-from massmap.data.sampling import SceneCatalog
+from massmap.data.sampling import SceneIndex
 from massmap.train.config import TrainConfig
 
 
@@ -18,10 +18,10 @@ class PatchDataModule(L.LightningDataModule):
     on every rank, without augmentation.
     """
 
-    def __init__(self, train: SceneCatalog, val: SceneCatalog | None, channels: tuple[str, ...], config: TrainConfig):
+    def __init__(self, train: SceneIndex, val: SceneIndex | None, channels: tuple[str, ...], config: TrainConfig):
         super().__init__()
-        self.train_catalog = train
-        self.val_catalog = val
+        self.train_index = train
+        self.val_index = val
         self.channels = tuple(channels)
         self.config = config
 
@@ -38,18 +38,18 @@ class PatchDataModule(L.LightningDataModule):
         """Augmented patches, new each epoch, different on each rank."""
         c = self.config
         rank = self._rank()
-        dataset = PatchDataset(self.train_catalog, self.channels, c.seed, rank,
+        dataset = PatchDataset(self.train_index, self.channels, c.seed, rank,
                                AugmentSettings() if c.augment else None, c.pixel_size_m)
         sampler = PatchSampler(c.patches_per_epoch, c.neg_ratio, c.hard_fraction,
-                               self.train_catalog.has_hard_negatives, c.seed, rank)
+                               self.train_index.has_hard_negatives, c.seed, rank)
         return self._loader(dataset, sampler)
 
     def val_dataloader(self) -> DataLoader | list:
         """The fixed validation patches, or none when there is nothing to validate on."""
         c = self.config
-        if self.val_catalog is None or c.val_patches == 0:
+        if self.val_index is None or c.val_patches == 0:
             return []
-        dataset = PatchDataset(self.val_catalog, self.channels, c.seed, 0, None, c.pixel_size_m)
-        sampler = PatchSampler(c.val_patches, c.neg_ratio, c.hard_fraction, self.val_catalog.has_hard_negatives,
+        dataset = PatchDataset(self.val_index, self.channels, c.seed, 0, None, c.pixel_size_m)
+        sampler = PatchSampler(c.val_patches, c.neg_ratio, c.hard_fraction, self.val_index.has_hard_negatives,
                                c.seed, 0, fixed_epoch=VALIDATION_EPOCH)
         return self._loader(dataset, sampler)

@@ -21,7 +21,7 @@ from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint, RichProg
 
 from massmap import __version__
 from massmap.atomic import check_writable
-from massmap.data.sampling import SceneCatalog, build_catalog
+from massmap.data.sampling import SceneIndex, build_scene_index
 from massmap.errors import BadInputError, OutputError
 from massmap.io.manifest import ManifestRow, read_manifest
 from massmap.log import get_logger
@@ -134,8 +134,8 @@ def _check_terrain_columns(config: TrainConfig, used: list[tuple[int, ManifestRo
                                     f"{r.phase.name} has no {column}")
 
 
-def split_catalogs(config: TrainConfig, rows: list[ManifestRow]) -> tuple[SceneCatalog, SceneCatalog | None]:
-    """Catalogues of the train and val scenes (hard negatives, whole scenes and trap pixels, left out unless
+def split_scene_indexes(config: TrainConfig, rows: list[ManifestRow]) -> tuple[SceneIndex, SceneIndex | None]:
+    """Indexes of the train and val scenes (hard negatives, whole scenes and trap pixels, left out unless
     wanted); None when not validating. `rows` are the manifest's, in file order."""
     used = [(line, r) for line, r in enumerate(rows, start=2)
             if r.split in ("train", "val") and (config.hard_negatives or not r.is_hard_negative)]
@@ -144,13 +144,13 @@ def split_catalogs(config: TrainConfig, rows: list[ManifestRow]) -> tuple[SceneC
     if not train_rows:
         raise BadInputError(f"{config.manifest}: no scene in the train split")
     _check_terrain_columns(config, used)
-    train = build_catalog(train_rows, config.patch_size, config.where, config.pixel_size_m, config.hard_negatives)
+    train = build_scene_index(train_rows, config.patch_size, config.where, config.pixel_size_m, config.hard_negatives)
     if train.n_objects == 0:
         where = f" matching --where {config.where!r}" if config.where else ""
         raise BadInputError(f"{config.manifest}: no labelled object{where} in the train split")
     val = None
     if val_rows and config.val_patches > 0:
-        val = build_catalog(val_rows, config.patch_size, config.where, config.pixel_size_m, config.hard_negatives)
+        val = build_scene_index(val_rows, config.patch_size, config.where, config.pixel_size_m, config.hard_negatives)
         if val.n_objects == 0:
             log.warning("%s: no labelled object in the val split; validation is skipped", config.manifest)
             val = None
@@ -159,7 +159,7 @@ def split_catalogs(config: TrainConfig, rows: list[ManifestRow]) -> tuple[SceneC
     return train, val
 
 
-def _training_data(config: TrainConfig, train: SceneCatalog, val: SceneCatalog | None, patches_seen: int) -> dict:
+def _training_data(config: TrainConfig, train: SceneIndex, val: SceneIndex | None, patches_seen: int) -> dict:
     n_pos = int(round(config.patches_per_epoch / (1.0 + config.neg_ratio)))
     n_neg = config.patches_per_epoch - n_pos
     n_hard = int(round(n_neg * config.hard_fraction)) if train.has_hard_negatives else 0
@@ -235,13 +235,13 @@ def train(config: TrainConfig, callbacks: Sequence[L.Callback] = ()) -> TrainRes
     if config.init:
         resolve_model_dir(config.init)  # a missing model fails before anything is written
     out, resume_from = _prepare_out(config)
-    train_catalog, val_catalog = split_catalogs(config, read_manifest(config.manifest))
+    train_index, val_index = split_scene_indexes(config, read_manifest(config.manifest))
     # Seeded before the network is built: the seed fixes initialisation as well as sampling and augmentation.
     L.seed_everything(config.seed, workers=True, verbose=False)
     net, arch, encoder, channels = initial_network(config)
 
     monitor, mode = config.monitor, config.monitor_mode
-    if val_catalog is None and monitor.startswith("val_"):
+    if val_index is None and monitor.startswith("val_"):
         log.warning("no validation: the best checkpoint is chosen by training loss instead of %s", monitor)
         monitor, mode = "train_loss", "min"
     # Lightning names the epoch mean of a metric logged per step and per epoch with this suffix.
@@ -250,7 +250,7 @@ def train(config: TrainConfig, callbacks: Sequence[L.Callback] = ()) -> TrainRes
 
     steps_per_epoch = math.ceil(config.patches_per_epoch / config.batch_size)
     module = SegmentationModule(net, config, steps_per_epoch)
-    data = PatchDataModule(train_catalog, val_catalog, channels, config)
+    data = PatchDataModule(train_index, val_index, channels, config)
     checkpoint, run_callbacks = _callbacks(config, out, ckpt_monitor, mode)
     trainer = L.Trainer(
         accelerator=config.accelerator, devices=_devices(config.devices), num_nodes=config.num_nodes,
@@ -274,7 +274,7 @@ def train(config: TrainConfig, callbacks: Sequence[L.Callback] = ()) -> TrainRes
     patches_seen = step * config.batch_size * trainer.world_size
     card = ModelCard(
         arch=arch, encoder=encoder, channels=list(channels), patch_size=config.patch_size,
-        training_data=_training_data(config, train_catalog, val_catalog, patches_seen),
+        training_data=_training_data(config, train_index, val_index, patches_seen),
         training={**config.to_dict(), "epochs_run": epochs_run, "global_step": step, "world_size": trainer.world_size},
         metrics={"monitor": monitor, **{k: v for k, v in best.items()
                                         if k == "epoch" or k.startswith(("val_", "train_"))

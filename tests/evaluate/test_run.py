@@ -9,7 +9,7 @@ import rasterio
 from typer.testing import CliRunner
 
 from massmap.cli import app
-from massmap.evaluate import api
+from massmap.evaluate import run as evaluation
 from tests.evaluate.factories import pixel_box, utm_grid, write_mask, write_polygons, write_scene
 
 runner = CliRunner()
@@ -37,7 +37,7 @@ def case(tmp_path):
 
 def test_evaluate_scores_the_hand_built_case(case):
     grid, scene, truth, pred = case
-    r = api.evaluate(pred, truth, scene, iou_threshold=0.4, where="kind = 'landslide'")
+    r = evaluation.evaluate(pred, truth, scene, iou_threshold=0.4, where="kind = 'landslide'")
     assert PIXEL_KEYS <= set(r["pixel"]) and OBJECT_KEYS == set(r["object"])
     tp, fp, fn = 100 + 270, 30 + 25, 25 + 30
     assert (r["pixel"]["tp"], r["pixel"]["fp"], r["pixel"]["fn"]) == (tp, fp, fn)
@@ -62,8 +62,8 @@ def test_evaluate_reads_mask_rasters_like_polygons(case, tmp_path):
 
     pred_tif = write_mask(tmp_path / "pred.tif", grid, label_mask(pred, grid))
     truth_tif = write_mask(tmp_path / "truth.tif", grid, label_mask(truth, grid, "kind = 'landslide'"))
-    from_polygons = api.evaluate(pred, truth, scene, where="kind = 'landslide'")
-    from_masks = api.evaluate(pred_tif, truth_tif, scene)
+    from_polygons = evaluation.evaluate(pred, truth, scene, where="kind = 'landslide'")
+    from_masks = evaluation.evaluate(pred_tif, truth_tif, scene)
     assert from_masks["pixel"] == from_polygons["pixel"]
     assert from_masks["object"] == from_polygons["object"]
 
@@ -107,7 +107,7 @@ def mappers(tmp_path):
 
 def test_agreement_with_and_without_classes_and_a_candidate(mappers, tmp_path):
     grid, scene, paths, cand = mappers
-    r = api.agreement(paths, scene, class_column="coherent", candidate_path=cand,
+    r = evaluation.agreement(paths, scene, class_column="coherent", candidate_path=cand,
                       consensus_path=tmp_path / "consensus.gpkg")
     assert r["mappers"] == ["mapper0", "mapper1", "mapper2"]
     merged = np.asarray(r["without_classes"]["iou_matrix"])
@@ -136,8 +136,8 @@ def test_agreement_by_column_equals_one_file_per_mapper(mappers, tmp_path):
     one = tmp_path / "all.gpkg"
     gpd.GeoDataFrame(np.concatenate([f.values for f in frames]), columns=frames[0].columns,
                      geometry="geometry", crs=frames[0].crs).to_file(one)
-    split = api.agreement([one], scene, by="mapper")
-    separate = api.agreement(paths, scene)
+    split = evaluation.agreement([one], scene, by="mapper")
+    separate = evaluation.agreement(paths, scene)
     assert split["mappers"] == ["m0", "m1", "m2"]
     np.testing.assert_allclose(split["without_classes"]["iou_matrix"], separate["without_classes"]["iou_matrix"])
 
@@ -181,8 +181,8 @@ def test_inventory_stats_cli_in_a_geographic_crs(tmp_path):
 def test_an_empty_prediction_scores_zero_and_two_empty_files_score_one(case, tmp_path):
     grid, scene, truth, _ = case
     empty = write_polygons(tmp_path / "empty.gpkg", [])
-    one = api.evaluate(empty, truth, scene)
+    one = evaluation.evaluate(empty, truth, scene)
     assert one["pixel"]["iou"] == 0.0 and one["object"]["recall"] == 0.0 and one["object"]["n_pred"] == 0
-    both = api.evaluate(empty, empty, scene)
+    both = evaluation.evaluate(empty, empty, scene)
     assert both["pixel"]["iou"] == both["pixel"]["dice"] == 1.0
     assert both["object"]["precision"] == both["object"]["recall"] == 1.0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from massmap.compare.grid import STUDY_ARCHITECTURE, STUDY_ENCODING, STUDY_RATIO, ablation_runs, comparison_runs
+from massmap.compare.studies import STUDY_ARCHITECTURE, STUDY_ENCODING, STUDY_RATIO, ablation_runs, comparison_runs
 
 
 def test_grid_holds_every_architecture_with_every_encoder():
