@@ -6,7 +6,6 @@ import math
 WAVELENGTH_M = 0.05547
 # One fringe (2*pi of interferometric phase) is lambda/2 of line-of-sight motion (two-way path).
 FRINGE_LOS_M = WAVELENGTH_M / 2.0
-TWO_PI = 2.0 * math.pi
 
 # Sentinel-1 IW swath incidence angles (ESA Sentinel-1 User Handbook: 29.1-46.0 degrees).
 INCIDENCE_NEAR_DEG = 30.0

@@ -35,11 +35,6 @@ class Grid:
         return (self.height, self.width)
 
     @property
-    def is_georeferenced(self) -> bool:
-        """True when the grid has a CRS, so areas can be reported in m2."""
-        return self.crs is not None
-
-    @property
     def is_geographic(self) -> bool:
         """True for a longitude/latitude CRS, where pixels are not squares on the ground."""
         return self.crs is not None and self.crs.is_geographic

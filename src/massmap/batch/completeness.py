@@ -126,7 +126,3 @@ def incomplete_reason(path: str | os.PathLike, model_id: str, params: dict) -> s
         return f"{sidecar.polygons.name} has {n} features, the sidecar says {sidecar.n_polygons}"
     return None
 
-
-def is_complete(path: str | os.PathLike, model_id: str, params: dict) -> bool:
-    """True when the sidecar at `path` vouches for intact outputs made with this model and these parameters."""
-    return incomplete_reason(path, model_id, params) is None

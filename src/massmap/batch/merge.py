@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 
 log = get_logger(__name__)
 
-SCENE_COLUMNS = ["scene", "date1", "date2", "orbit"]
 SUMMARY_COLUMNS = ["scene", "phase", "orbit", "date1", "date2", "status", "polygons", "detected_area_m2",
                    "scene_area_km2", "seconds", "worker", "error"]
 # Catalogues of scenes in different CRSs are merged in WGS84 longitude/latitude.

@@ -25,8 +25,6 @@ TRAP_ATMOSPHERE = 1
 TRAP_LAYOVER_SHADOW = 2
 TRAP_DECORRELATION = 3
 TRAP_MODEL_FALSE_POSITIVE = 4
-TRAP_NAMES = {TRAP_ATMOSPHERE: "atmosphere", TRAP_LAYOVER_SHADOW: "layover/shadow", TRAP_DECORRELATION: "decorrelation",
-              TRAP_MODEL_FALSE_POSITIVE: "model false positive"}
 # Trap pixels kept per scene for sampling: a few thousand spread over a scene are plenty to centre patches on,
 # and small enough (2 x 8 bytes each) to hold for every scene of a split.
 MAX_TRAP_PIXELS = 4000

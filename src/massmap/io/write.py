@@ -50,16 +50,6 @@ def copy_as_cog(src_path: str | os.PathLike, path: str | os.PathLike) -> Path:
     return Path(path)
 
 
-def write_cog(path: str | os.PathLike, array: np.ndarray, grid: Grid, nodata: float | None = None) -> Path:
-    """Write a 2-D array on `grid` as a Cloud-Optimised GeoTIFF, atomically."""
-    path = Path(path)
-    with atomic_path(path.with_name(path.name + ".src.tif")) as tmp_src:
-        with rasterio.open(tmp_src, "w", **raster_profile(grid, array.dtype.name, nodata=nodata)) as dst:
-            dst.write(array, 1)
-        copy_as_cog(tmp_src, path)
-    return path
-
-
 def vector_driver(path: str | os.PathLike) -> str:
     """The OGR driver for a vector file name, from its extension (GeoPackage when unknown)."""
     return _VECTOR_DRIVERS.get(Path(path).suffix.lower(), "GPKG")

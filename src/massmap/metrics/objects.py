@@ -58,13 +58,6 @@ class ObjectSet:
         flat[self.membership.indices] = True
         return flat.reshape(self.shape)
 
-    def object_mask(self, i: int) -> np.ndarray:
-        """Boolean mask (rows, cols) of object i."""
-        flat = np.zeros(self.shape[0] * self.shape[1], dtype=bool)
-        m = self.membership
-        flat[m.indices[m.indptr[i]:m.indptr[i + 1]]] = True
-        return flat.reshape(self.shape)
-
     def areas_m2(self, grid: Grid) -> np.ndarray:
         """Ground area (m2) of each object's pixels on `grid` (geodesic pixel areas for geographic grids)."""
         rows = self.membership.indices // self.shape[1]

@@ -65,11 +65,6 @@ class StripBlender:
         self._weight = np.zeros((0, width), dtype=np.float32)
         self._valid = np.zeros((0, width), dtype=bool)
 
-    @property
-    def finished_rows(self) -> int:
-        """Scene rows already handed to the sink."""
-        return self._top
-
     def _reserve(self, stop_row: int) -> None:
         """Grow the buffer so it reaches scene row `stop_row` (exclusive)."""
         need = min(stop_row, self.height) - self._top

@@ -64,10 +64,6 @@ class TileLayout:
         """Scene rows a tile starting at `row0` covers (fewer than `tile_px` when the scene is shorter)."""
         return min(self.tile_px, self.height - row0)
 
-    def cols_in_tile(self, col0: int) -> int:
-        """Scene columns a tile starting at `col0` covers."""
-        return min(self.tile_px, self.width - col0)
-
 
 def pad_to_tile(channels: np.ndarray, tile_px: int) -> np.ndarray:
     """Zero-pad a (C, rows, cols) stack at the bottom and right to at least `tile_px` rows and columns."""

@@ -11,6 +11,7 @@ from pyproj.exceptions import CRSError
 
 from massmap.errors import BadInputError
 from massmap.settings_json import known_fields, parse_object
+from massmap.simulate.constants import TEMPORAL_BASELINES_DAYS
 
 ORBITS = ("ascending", "descending", "random")
 NEGATIVE_KINDS = ("atmosphere", "layover", "decorrelation")
@@ -42,7 +43,7 @@ class SimulationConfig:
     n_movements: tuple[int, int] = (5, 25)
     dem_path: str | None = None
     looks: int = 5
-    temporal_baselines_days: tuple[int, ...] = (6, 12, 18, 24)
+    temporal_baselines_days: tuple[int, ...] = TEMPORAL_BASELINES_DAYS
     rock_glacier_fraction: float = 0.2
     deep_seated_fraction: float = 0.08
     motion_free_fraction: float = 0.25

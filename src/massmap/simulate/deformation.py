@@ -8,8 +8,6 @@ import numpy as np
 
 from massmap.simulate import constants as C
 
-KINDS = ("landslide", "rock_glacier", "deep_seated")
-
 
 @dataclass
 class Displacement:
