@@ -93,3 +93,34 @@ def test_scene_pages_and_a_summary_page_of_thumbnails_linking_to_them(tiny_model
     assert links == [f"{e.scene_id}_report.html" for e in entries]
     assert summary.count('src="data:image/png;base64,') == 2
     assert "Failed scenes" in summary and "broken.tif: file not found" in summary
+
+
+def test_rerun_with_report_skips_scenes_that_have_their_page(tiny_model: Path, tmp_path: Path) -> None:
+    from massmap.batch import predict_batch
+    from massmap.batch.run import BatchSettings, map_scene, model_id
+
+    geoc = licsbas_frame(tmp_path / "in", pairs=PAIRS[:1])
+    out = tmp_path / "out"
+    out.mkdir()
+    (entry,) = scenes_from_paths([geoc])
+    map_scene(entry, out, BatchSettings(str(tiny_model), model_id(tiny_model), backend="torch", report=True))
+    # Everything is complete: no cluster starts, the scene is skipped and the summary page is written.
+    result = predict_batch([entry], out, model=tiny_model, backend="torch", report=True, progress=False)
+    assert [o.status for o in result.outcomes] == ["skipped"]
+    assert f'href="{entry.scene_id}_report.html"' in (out / "report.html").read_text()
+
+
+@pytest.mark.slow  # a Dask cluster of 2 workers importing torch
+def test_rerun_with_report_redoes_a_scene_without_its_page(tiny_model: Path, cluster_address: str,
+                                                          tmp_path: Path) -> None:
+    from massmap.batch import predict_batch
+    from massmap.batch.run import report_path
+
+    geoc = licsbas_frame(tmp_path / "in", pairs=PAIRS[:2])
+    out = tmp_path / "out"
+    entries = scenes_from_paths([geoc])
+    predict_batch(entries, out, model=tiny_model, backend="torch", scheduler=cluster_address, progress=False)
+    report_path(out, entries[0].scene_id).touch()
+    result = predict_batch(entries, out, model=tiny_model, backend="torch", scheduler=cluster_address,
+                           progress=False, report=True)
+    assert [o.status for o in result.outcomes] == ["skipped", "mapped"]

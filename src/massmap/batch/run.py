@@ -63,7 +63,8 @@ class BatchSettings:
     def params(self) -> dict:
         """The parameters a finished output must have been made with (JSON values, compared on resume)."""
         params = {"threshold": self.threshold, "min_area_m2": float(self.min_area_m2), "backend": self.backend}
-        return params | ({"report": True} if self.report else {}) | ({"aoi": self.aoi} if self.aoi else {})
+        # The report page is an extra, not a parameter of the mapping: a scene lacking it is redone when asked for.
+        return params | ({"aoi": self.aoi} if self.aoi else {})
 
 
 def scene_params(settings: BatchSettings, entry: SceneEntry) -> dict:
@@ -323,6 +324,8 @@ def predict_batch(
     for entry in scenes:
         reason = incomplete_reason(sidecar_path(out_dir, entry.scene_id), settings.model_id,
                                    scene_params(settings, entry))
+        if reason is None and report and not report_path(out_dir, entry.scene_id).exists():
+            reason = "no report page"
         if reason is None:
             outcomes[entry.scene_id] = _skipped(entry, out_dir)
         else:
