@@ -1,5 +1,5 @@
 """Product naming, in one home: how LiCSAR/LiCSBAS, HyP3, MintPy and massmap's simulator lay out and name a
-scene's files (phase, coherence, DEM, LOS geometry), read by scene opening, the batch catalogue and output naming.
+scene's files (phase, coherence, DEM, LOS geometry), read by scene opening, the batch catalog and output naming.
 
 Each family is a module declaring its names (as torchgeo declares a dataset's file naming on its class) with two
 functions: `scenes_of_file(path)` (the scenes a named file, zip or stack holds, or None when the name is not the
