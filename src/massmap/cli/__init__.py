@@ -9,6 +9,7 @@ from massmap.cli import export_onnx as _export_onnx  # noqa: F401
 from massmap.cli import info as _info  # noqa: F401
 from massmap.cli import predict as _predict  # noqa: F401
 from massmap.cli import simulate as _simulate  # noqa: F401
+from massmap.cli import stack as _stack  # noqa: F401
 from massmap.cli import train as _train  # noqa: F401
 from massmap.cli.app import app
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -10,7 +11,7 @@ import numpy as np
 import rasterio
 from rasterio.shutil import copy as rio_copy
 
-from massmap.atomic import atomic_path
+from massmap.atomic import atomic_path, check_writable
 from massmap.grid import Grid
 
 _VECTOR_DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON", ".shp": "ESRI Shapefile",
@@ -48,6 +49,23 @@ def copy_as_cog(src_path: str | os.PathLike, path: str | os.PathLike) -> Path:
             overview_resampling="AVERAGE", BIGTIFF="IF_SAFER",
         )
     return Path(path)
+
+
+def write_cog(path: str | os.PathLike, array: np.ndarray, grid: Grid, nodata: float | None = None,
+              descriptions: list[str] | None = None) -> Path:
+    """Write a 2-D array, or a (bands, rows, cols) stack with optional band descriptions, on `grid` as a
+    Cloud-Optimised GeoTIFF, atomically (the intermediate GeoTIFF is removed)."""
+    path = check_writable(path)
+    bands = array if array.ndim == 3 else array[None]
+    with tempfile.TemporaryDirectory(prefix=".massmap-", dir=path.parent) as tmp:
+        src = Path(tmp) / "bands.tif"
+        profile = raster_profile(grid, array.dtype.name, count=bands.shape[0], nodata=nodata)
+        with rasterio.open(src, "w", **profile) as dst:
+            dst.write(bands)
+            for k, name in enumerate(descriptions or [], start=1):
+                dst.set_band_description(k, name)
+        copy_as_cog(src, path)
+    return path
 
 
 def vector_driver(path: str | os.PathLike) -> str:

@@ -1,0 +1,61 @@
+"""`massmap predict-stack`: map the interferograms of one frame as a stack (persistence, or phase-gradient stacking)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from massmap.cli.app import QuietOption, command
+from massmap.constants import MIN_MAPPED_AREA_M2
+
+# Mirrors massmap.stack.run's defaults without importing it (the CLI starts without the heavy libraries).
+DEFAULT_MIN_PERSISTENCE = 0.5
+DEFAULT_PGS_SIGMAS = 5.0
+MIN_COHERENCE = 0.25
+
+
+@command("predict-stack")
+def predict_stack_command(
+    inputs: list[Path] = typer.Argument(..., metavar="INPUTS...", help=(
+        "Interferograms of one frame: phase files, folders of products (LiCSAR GEOC, HyP3, massmap) or catalogue "
+        "CSVs (phase, coherence, date1, date2, ...). Dates come from the names or the catalogue.")),
+    out: Path = typer.Option(..., "--out",
+                             help="Output folder: stack_METHOD.tif/.gpkg/.json (and pairs/ for the model)."),
+    method: str = typer.Option("model", "--method", help="model (each pair mapped, detections fused) or pgs "
+                               "(phase-gradient stacking, no model)."),
+    min_persistence: float = typer.Option(DEFAULT_MIN_PERSISTENCE, "--min-persistence",
+                                          help="Share of the pairs judging a place that must detect it."),
+    model: str = typer.Option("default", "--model", help="Model folder, or 'default'."),
+    threshold: float | None = typer.Option(None, "--threshold",
+                                           help="Per-pair probability threshold (default: the card's)."),
+    min_area: float = typer.Option(MIN_MAPPED_AREA_M2, "--min-area", help="Smallest polygon kept, in m2."),
+    min_coherence: float = typer.Option(MIN_COHERENCE, "--min-coherence",
+                                        help="Coherence from which a pair can judge a pixel."),
+    pgs_sigmas: float = typer.Option(DEFAULT_PGS_SIGMAS, "--pgs-sigmas",
+                                     help="PGS level: robust standard deviations above the frame's median."),
+    scheduler: str | None = typer.Option(None, "--scheduler", help="Existing Dask scheduler, e.g. tcp://host:8786."),
+    workers: int | None = typer.Option(None, "--workers",
+                                       help="Local single-threaded worker processes (default: cores)."),
+    backend: str = typer.Option("auto", "--backend", help="auto, torch or onnx."),
+    quiet: bool = QuietOption,
+) -> None:
+    """Map many interferograms of one frame together: what persists from pair to pair, not each pair alone."""
+    from massmap.log import console
+    from massmap.stack.pairs import stack_span
+    from massmap.stack.run import predict_stack
+
+    result = predict_stack(inputs, out, method=method, min_persistence=min_persistence, model=model,
+                           threshold=threshold, min_area_m2=min_area, min_coherence=min_coherence,
+                           pgs_sigmas=pgs_sigmas, backend=backend, scheduler=scheduler, n_workers=workers,
+                           progress=not quiet, quiet=quiet)
+    if not quiet:
+        first, last = stack_span(result.fused.pairs)
+        console.print(f"{len(result.fused.pairs)} pairs ({first} to {last}), method {method}: "
+                      f"{len(result.polygons)} polygons; {result.seconds:.1f} s "
+                      f"({result.seconds_per_pair:.1f} s per pair)")
+        console.print(f"polygons: {result.paths['polygons']}   layers: {result.paths['raster']}")
+    if result.failed:
+        console.print(f"[bold red]error:[/] {len(result.failed)} pairs failed: {', '.join(result.failed)}",
+                      markup=True, highlight=False)
+        raise typer.Exit(1)
