@@ -10,7 +10,6 @@ from massmap.cli import app
 from massmap.cli import stack as cli_stack
 from massmap.stack import run
 from massmap.stack.run import predict_stack
-
 from tests.stack.factories import CELL, DATES, SIZE, SLOPE, write_pair, write_probability
 from tests.stack.test_pgs import chain_phases
 
