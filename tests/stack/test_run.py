@@ -38,6 +38,9 @@ def test_predict_stack_writes_layers_polygons_and_summary(tmp_path):
     assert len(polygons) == 1 and polygons["persistence"].iloc[0] == pytest.approx(0.6)
     with rasterio.open(result.paths["raster"]) as src:
         assert src.count == 5 and src.descriptions[2] == "persistence"
+    page = result.paths["report"].read_text()
+    # The polygon's strip: its chip in each of the five pairs, three of them detecting it.
+    assert page.count('<figure class="item">') == 5 and page.count("<br>detected<") == 3
     summary = json.loads(result.paths["summary"].read_text())
     assert summary["n_pairs"] == 5 and summary["min_persistence"] == run.DEFAULT_MIN_PERSISTENCE
     assert [p["date1"] for p in summary["pairs"]] == sorted(p["date1"] for p in summary["pairs"])

@@ -61,10 +61,10 @@ class StackResult:
 
 
 def output_paths(out_dir: str | os.PathLike, method: str) -> dict[str, Path]:
-    """Where a stack's fused raster (COG), polygons and summary go in `out_dir`."""
+    """Where a stack's fused raster (COG), polygons, summary and report page go in `out_dir`."""
     out = Path(out_dir)
     return {"raster": out / f"stack_{method}.tif", "polygons": out / f"stack_{method}.gpkg",
-            "summary": out / f"stack_{method}.json"}
+            "summary": out / f"stack_{method}.json", "report": out / f"stack_{method}.html"}
 
 
 def _read_pair(entry: SceneEntry) -> tuple[Grid, np.ndarray, np.ndarray, np.ndarray]:
@@ -208,7 +208,8 @@ def predict_stack(
 ) -> StackResult:
     """Map the interferograms of one frame as a stack and write `stack_METHOD.tif` (fused layers, one COG with
     band descriptions), `stack_METHOD.gpkg` (polygons with n_pairs_valid, n_pairs_detected, persistence,
-    first_date, last_date, score, area_m2) and `stack_METHOD.json` (pairs and settings) into `out_dir`.
+    first_date, last_date, score, area_m2), `stack_METHOD.json` (pairs and settings) and `stack_METHOD.html`
+    (the stack page: the map, and each polygon's chip in every pair) into `out_dir`.
 
     `method` "model" maps each pair with the model through `predict_batch` (outputs in `out_dir/pairs`, resumable)
     and draws polygons where detections persist; "pgs" stacks wrapped phase gradients without a model.
@@ -252,5 +253,9 @@ def predict_stack(
                                date2=pair_dates(e)[1].isoformat()) for e in fused.pairs])
     with atomic_path(paths["summary"]) as tmp:
         tmp.write_text(json.dumps(summary, indent=1))
+    from massmap.stack.report import write_stack_report
+
+    write_stack_report(fused, polygons, method, dict(settings, n_pairs=len(fused.pairs), min_area_m2=min_area_m2),
+                       paths["report"])
     log.info("%d polygons from %d pairs in %.1f s", len(polygons), len(fused.pairs), seconds)
     return StackResult(method, fused, polygons, paths, seconds, failed)
