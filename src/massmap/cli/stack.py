@@ -10,8 +10,8 @@ from massmap.cli.app import QuietOption, command
 from massmap.constants import MIN_MAPPED_AREA_M2
 
 # Mirrors massmap.stack.run's defaults without importing it (the CLI starts without the heavy libraries).
-DEFAULT_MIN_PERSISTENCE = 0.5
-DEFAULT_PGS_SIGMAS = 5.0
+DEFAULT_MIN_PERSISTENCE = 0.4
+DEFAULT_PGS_SIGMAS = 6.0
 MIN_COHERENCE = 0.25
 
 

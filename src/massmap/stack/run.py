@@ -31,15 +31,15 @@ from massmap.stack.polygons import stack_polygons
 log = get_logger(__name__)
 
 METHODS = ("model", "pgs")
-# Chosen on simulated stacks (benchmarks/stack_heldout.py, tuning stacks, not the held-out ones).
-DEFAULT_MIN_PERSISTENCE = 0.5
+# Chosen on simulated tuning stacks, not the held-out ones (benchmarks/stack_heldout.py: best object F1, 0.80).
+DEFAULT_MIN_PERSISTENCE = 0.4
 # A pixel detected in a single pair is never persistent, whatever the share.
 MIN_DETECTED_PAIRS = 2
 # A pair judges a pixel where its coherence (file or proxy) reaches this, or where it detects motion there.
 MIN_COHERENCE = 0.25
 # PGS polygons where the stacked gradient rate exceeds the frame's median by this many robust sigmas; a pair's
 # own gradient counts as a detection at the same level of its own distribution.
-DEFAULT_PGS_SIGMAS = 5.0
+DEFAULT_PGS_SIGMAS = 6.0
 PAIRS_DIR = "pairs"
 
 
