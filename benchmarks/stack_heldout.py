@@ -27,7 +27,7 @@ from pathlib import Path
 
 from massmap.batch.catalog import read_catalog
 from massmap.batch.run import polygons_path, predict_batch, probability_path
-from massmap.evaluate.api import evaluate
+from massmap.evaluate.run import evaluate
 from massmap.io.write import write_vector
 from massmap.simulate.config import SimulationConfig
 from massmap.simulate.stack import StackConfig
