@@ -1,14 +1,37 @@
-"""Atomic output: write to a temporary name beside the target, then rename."""
+"""Atomic output: write into a private hidden folder beside the target, then rename every file into place.
+
+The private folder's name carries the host and process id of its owner, so a later run can tell the leftovers
+of a killed process (SIGKILL, a node lost) from the work of a live one and reclaim them (`reclaim_stale`).
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
+import shutil
+import socket
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
+
 from massmap.errors import OutputError
+from massmap.log import get_logger
+
+log = get_logger(__name__)
+
+PARTIAL_SUFFIX = ".partial"
+# Hidden staging folders beside outputs (.NAME.massmap-HOST-PID-RANDOM.partial) and temporary folders
+# (massmap-KIND-HOST-PID-RANDOM); tempfile's RANDOM part has no "-".
+_OWNED = (re.compile(r"^\..+\.massmap-(?P<host>[^-/]+)-(?P<pid>\d+)-[^-/]+\.partial$"),
+          re.compile(r"^massmap-[a-z]+-(?P<host>[^-/]+)-(?P<pid>\d+)-[^-/]+$"))
+
+
+def owner_tag() -> str:
+    """massmap-HOST-PID: names this process's temporary files so others can tell whether their owner still lives."""
+    return f"massmap-{socket.gethostname().replace('-', '_')}-{os.getpid()}"
 
 
 def check_writable(path: str | os.PathLike) -> Path:
@@ -22,17 +45,116 @@ def check_writable(path: str | os.PathLike) -> Path:
     return path
 
 
+def _commit(stage: Path, path: Path) -> None:
+    """Rename every file written in `stage` into the target's folder, the target itself last.
+
+    Formats of several files (a Shapefile's .shx, .dbf, .prj, .cpg) arrive together; stale sidecars of an
+    older file of the same name that the new one does not have are removed so they cannot be misread with it.
+    """
+    written = sorted(stage.iterdir(), key=lambda p: p.name == path.name)
+    if not any(p.name == path.name for p in written):
+        raise OutputError(f"{path}: nothing was written")
+    names = {p.name for p in written}
+    for sibling in path.parent.glob(f"{glob_escape(path.stem)}.*"):
+        if sibling.name not in names and sibling.suffix.lower() in _SIDECAR_SUFFIXES.get(path.suffix.lower(), ()):
+            sibling.unlink(missing_ok=True)
+    for src in written:
+        os.replace(src, path.parent / src.name)
+
+
+# Files that belong to a main file of the same stem (and must never survive from an older one).
+_SIDECAR_SUFFIXES = {".shp": (".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".qmd")}
+
+
+def glob_escape(name: str) -> str:
+    """A file name with glob's special characters escaped."""
+    return re.sub(r"([*?\[])", r"[\1]", name)
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path beside `path`; rename it onto `path` only if the block succeeds."""
+    """Yield a temporary path of the same name in a private folder beside `path`; move it (and any sidecar
+    files written with it) onto `path` only if the block succeeds. Nothing is left behind otherwise."""
     path = check_writable(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial" + path.suffix, dir=path.parent)
-    os.close(fd)
-    os.unlink(tmp)  # drivers such as GPKG refuse to open an existing empty file
-    tmp_path = Path(tmp)
+    stage = Path(tempfile.mkdtemp(prefix=f".{path.name}.{owner_tag()}-", suffix=PARTIAL_SUFFIX, dir=path.parent))
     try:
-        yield tmp_path
-        os.replace(tmp_path, path)
+        with _disk_errors_worded(stage, path):
+            yield stage / path.name
+        _commit(stage, path)
     finally:
-        if tmp_path.exists():
-            tmp_path.unlink()
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def private_tempdir(kind: str) -> Iterator[Path]:
+    """A temporary folder `massmap-KIND-HOST-PID-...` in the system's temporary folder, removed on exit."""
+    reclaim_stale(Path(tempfile.gettempdir()))
+    with tempfile.TemporaryDirectory(prefix=f"massmap-{kind}-{owner_tag().removeprefix('massmap-')}-") as tmp:
+        with _disk_errors_worded(Path(tmp), Path(tmp)):
+            yield Path(tmp)
+
+
+# Free space below which a failed write is put down to a full disk.
+_FULL_DISK_BYTES = 1 << 20
+
+
+def write_failure_reason(folder: Path) -> str | None:
+    """Why writes into `folder` fail when the machine, not massmap, is the cause: a file-size limit that a file
+    there has reached (`ulimit -f`), or a nearly full disk; None otherwise."""
+    import resource
+
+    limit, _ = resource.getrlimit(resource.RLIMIT_FSIZE)
+    if limit != resource.RLIM_INFINITY:
+        sizes = [p.stat().st_size for p in folder.rglob("*") if p.is_file()] if folder.is_dir() else []
+        if any(size >= limit - (64 << 10) for size in sizes):
+            return f"file size limit reached (ulimit -f: {limit // 1024} KB)"
+    try:
+        free = shutil.disk_usage(folder if folder.exists() else folder.parent).free
+    except OSError:
+        return None
+    if free < _FULL_DISK_BYTES:
+        return "no space left on the device"
+    return None
+
+
+@contextlib.contextmanager
+def _disk_errors_worded(folder: Path, target: Path) -> Iterator[None]:
+    """Turn any failure of a block writing into `folder` into one OutputError line when a full disk or a
+    file-size limit caused it (GDAL reports those as read errors, or not at all, several calls later)."""
+    try:
+        yield
+    except (OutputError, KeyboardInterrupt):
+        raise
+    except Exception:
+        reason = write_failure_reason(folder)
+        if reason is None:
+            raise
+        raise OutputError(f"{target}: cannot write, {reason}") from None
+
+
+def _owner_is_dead(name: str) -> bool:
+    match = _OWNED[0].match(name) or _OWNED[1].match(name)
+    if match is None or match["host"] != socket.gethostname().replace("-", "_"):
+        return False  # another machine's files (a shared file system): its own next run reclaims them
+    return not psutil.pid_exists(int(match["pid"]))
+
+
+def reclaim_stale(folder: str | os.PathLike) -> list[Path]:
+    """Remove the temporary files and folders that killed massmap processes of this host left in `folder`."""
+    folder = Path(folder)
+    removed = []
+    try:
+        candidates = [p for p in folder.iterdir() if "massmap-" in p.name]
+    except OSError:
+        return removed
+    for p in candidates:
+        if not _owner_is_dead(p.name):
+            continue
+        if p.is_dir():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
+        removed.append(p)
+    if removed:
+        log.info("removed %d temporary item(s) left by killed massmap runs in %s", len(removed), folder)
+    return removed

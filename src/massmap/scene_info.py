@@ -5,7 +5,15 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from massmap import preflight
 from massmap.io.scene import open_scene
+from massmap.log import get_logger
+
+log = get_logger(__name__)
+
+# Scenes above this many pixels are summarised from a sample of windows, so `info` answers in a second.
+FULL_SCAN_PIXELS = 256_000_000
+INFO_SAMPLE_BANDS, INFO_SAMPLE_PX = 16, 64
 
 
 @dataclass
@@ -64,7 +72,12 @@ def scene_info(
     """Open and scan a scene (any layout `massmap.products` reads), and summarise its grid, phase and coherence."""
     with open_scene(path, coherence, band=band, rewrap=rewrap, pixel_size_m=pixel_size_m, zero_nodata=zero_nodata,
                     coherence_band=coherence_band) as scene:
-        stats = scene.scan()
+        preflight.check_scene(scene)
+        sampled = scene.grid.height * scene.grid.width > FULL_SCAN_PIXELS
+        if sampled:
+            log.info("%s: %d x %d pixels; statistics from %d sampled windows", path, scene.grid.width,
+                     scene.grid.height, INFO_SAMPLE_BANDS**2)
+        stats = scene.scan(preflight.sample_windows(scene.grid, INFO_SAMPLE_BANDS, INFO_SAMPLE_PX) if sampled else None)
         grid = scene.grid
         known = grid.crs is not None or pixel_size_m is not None
         px, py = grid.pixel_size_xy_m() if known else (None, None)

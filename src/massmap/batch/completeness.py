@@ -7,7 +7,6 @@ many features, and the parameters are the ones asked for now. Its name alone pro
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import asdict, dataclass, field
@@ -16,19 +15,10 @@ from pathlib import Path
 import pyogrio
 
 from massmap.atomic import atomic_path
+from massmap.provenance import sha256_file
 
 SIDECAR_SUFFIX = ".done.json"
 SIDECAR_FORMAT = 1
-_HASH_CHUNK_BYTES = 1 << 20
-
-
-def sha256_file(path: str | os.PathLike) -> str:
-    """Hex SHA-256 of a file's bytes, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(_HASH_CHUNK_BYTES), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

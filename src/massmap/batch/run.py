@@ -25,13 +25,12 @@ from massmap.batch.completeness import (
     Sidecar,
     incomplete_reason,
     read_sidecar,
-    sha256_file,
     sidecar_path,
     write_sidecar,
 )
 from massmap.batch.merge import merge_catalogue, summary_frame, write_summary
 from massmap.constants import MIN_MAPPED_AREA_M2
-from massmap.errors import OutputError
+from massmap.errors import BadInputError, OutputError
 from massmap.log import console, get_logger, setup_logging
 
 log = get_logger(__name__)
@@ -111,8 +110,9 @@ class BatchResult:
 def model_id(model: str | os.PathLike) -> str:
     """A content id of a model: the SHA-256 (first 16 hex digits) of its weights file."""
     from massmap.models.store import WEIGHTS_FILE, resolve_model_dir
+    from massmap.provenance import weights_id
 
-    return "sha256:" + sha256_file(resolve_model_dir(model) / WEIGHTS_FILE)[:16]
+    return weights_id(resolve_model_dir(model) / WEIGHTS_FILE)
 
 
 def prepare_backend(model: str | os.PathLike, backend: str) -> None:
@@ -311,6 +311,10 @@ def predict_batch(
     the part of each scene inside those polygons.
     """
     started = time.perf_counter()
+    if min_area_m2 < 0:
+        raise BadInputError(f"--min-area must be 0 or more (m2), got {min_area_m2:g}")
+    if threshold is not None and not 0.0 < threshold < 1.0:
+        raise BadInputError(f"--threshold must be between 0 and 1, got {threshold}")
     scenes = check_unique(scenes)
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import functools
+import signal
 from collections.abc import Callable
 from typing import Any
 
@@ -20,19 +22,69 @@ app = typer.Typer(
 )
 
 EXIT_BAD_INPUT = 1
+# 128 + SIGINT, as shells report a command stopped by Ctrl-C.
+EXIT_INTERRUPTED = 130
+# Errors of the file system that are the machine's state, not a bug: worded as one line.
+_DISK_ERRNOS = {errno.ENOSPC: "no space left on the device", errno.EFBIG: "file size limit reached (ulimit -f)",
+                errno.EDQUOT: "disk quota exceeded"}
+
+
+def _error(message: str) -> None:
+    console.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+
+
+def _interrupt_on_sigterm(signum: int, frame: object) -> None:
+    # A batch system's SIGTERM (job time limit, scancel) unwinds like Ctrl-C, so no partial output stays.
+    raise KeyboardInterrupt
+
+
+def _disk_error(exc: BaseException) -> str | None:
+    """The one-line wording of a full disk or a file-size limit, from an OSError or GDAL's message."""
+    if isinstance(exc, OSError) and exc.errno in _DISK_ERRNOS:
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{_DISK_ERRNOS[exc.errno]}"
+    text = str(exc).lower()
+    if any(s in text for s in ("no space left", "file too large", "disk full", "quota exceeded")):
+        return str(exc).strip().splitlines()[0]
+    return None
+
+
+def install_signal_handlers() -> None:
+    """SIGTERM unwinds like Ctrl-C; a file-size limit (SIGXFSZ) fails a write instead of killing the process."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+    signal.signal(signal.SIGTERM, _interrupt_on_sigterm)
+    if hasattr(signal, "SIGXFSZ"):
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 
 
 def command(*args: Any, **kwargs: Any) -> Callable:
-    """Register a CLI command whose MassmapErrors print as one line and exit non-zero, without a traceback."""
+    """Register a CLI command whose MassmapErrors print as one line and exit non-zero, without a traceback.
+
+    Ctrl-C (and SIGTERM) prints one line "interrupted" and exits 130, after every partial output is removed;
+    a full disk or file-size limit prints one line and exits 1.
+    """
 
     def decorate(func: Callable) -> Callable:
         @functools.wraps(func)
         def run(*a: Any, **k: Any) -> Any:
             setup_logging(quiet=bool(k.get("quiet", False)))
+            install_signal_handlers()
             try:
                 return func(*a, **k)
             except MassmapError as exc:
-                console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+                _error(str(exc))
+                raise typer.Exit(EXIT_BAD_INPUT) from None
+            except KeyboardInterrupt:
+                _error("interrupted")
+                raise typer.Exit(EXIT_INTERRUPTED) from None
+            except Exception as exc:
+                line = _disk_error(exc)
+                if line is None:
+                    raise
+                _error(line)
                 raise typer.Exit(EXIT_BAD_INPUT) from None
 
         return app.command(*args, **kwargs)(run)
@@ -41,13 +93,20 @@ def command(*args: Any, **kwargs: Any) -> Callable:
 
 
 QuietOption = typer.Option(False, "--quiet", "-q", help="Print only errors.")
+OverwriteOption = typer.Option(False, "--overwrite", help="Replace existing output files (refused otherwise).")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from massmap import __version__
+
+        typer.echo(f"massmap {__version__}")
+        raise typer.Exit(0)
 
 
 @app.callback()
-def main(version: bool = typer.Option(False, "--version", help="Print massmap's version and exit.")) -> None:
+def main(
+    version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version,
+                                 help="Print massmap's version and exit."),
+) -> None:
     """massmap: mass movements in Sentinel-1 wrapped interferograms."""
-    if version:
-        from massmap import __version__
-
-        console.print(f"massmap {__version__}")
-        raise typer.Exit(0)

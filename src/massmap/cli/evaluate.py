@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from massmap.cli.app import QuietOption, command
+from massmap.cli.app import OverwriteOption, QuietOption, command
 from massmap.constants import OBJECT_IOU_THRESHOLD
 from massmap.evaluate import run as evaluation
 
@@ -38,10 +38,12 @@ def evaluate(
     where: str | None = typer.Option(None, "--where", help="OGR SQL filter on the reference polygons."),
     json_out: Path | None = JsonOption,
     report: Path | None = ReportOption,
+    overwrite: bool = OverwriteOption,
     quiet: bool = QuietOption,
 ) -> None:
     """Score a prediction against reference labels: pixel IoU/Dice/precision/recall and matched objects."""
-    result = evaluation.evaluate(pred, truth, grid, iou_threshold, where, json_path=json_out, report_path=report)
+    result = evaluation.evaluate(pred, truth, grid, iou_threshold, where, json_path=json_out, report_path=report,
+                                 overwrite=overwrite)
     px, ob = result["pixel"], result["object"]
     table = Table(title=f"{pred.name} against {truth.name}")
     table.add_column("level", no_wrap=True)
@@ -68,11 +70,13 @@ def agreement(
         None, "--consensus", help="Write majority-vote and STAPLE consensus (.tif bands or polygons)."),
     json_out: Path | None = JsonOption,
     report: Path | None = ReportOption,
+    overwrite: bool = OverwriteOption,
     quiet: bool = QuietOption,
 ) -> None:
     """Agreement between mappers: pairwise IoU/Dice matrices, consensus (majority, STAPLE), a candidate among them."""
     result = evaluation.agreement(paths, grid, where, by, class_column, candidate,
-                           consensus_path=consensus, json_path=json_out, report_path=report)
+                                  consensus_path=consensus, json_path=json_out, report_path=report,
+                                  overwrite=overwrite)
     table = Table(title=f"agreement of {result['n_mappers']} delineations")
     table.add_column("", no_wrap=True)
     for col in ("IoU mean \u00b1 std", "IoU range", "Dice mean \u00b1 std", "Dice range"):
@@ -100,10 +104,12 @@ def inventory_stats(
     seed: int = typer.Option(0, "--seed", help="Seed of the bootstrap."),
     json_out: Path | None = JsonOption,
     report: Path | None = ReportOption,
+    overwrite: bool = OverwriteOption,
     quiet: bool = QuietOption,
 ) -> None:
     """Magnitude-frequency statistics of an inventory: density of areas, rollover, power-law tail, inverse gamma."""
-    result = evaluation.inventory_stats(inventory, where, bootstrap, seed, json_path=json_out, report_path=report)
+    result = evaluation.inventory_stats(inventory, where, bootstrap, seed, json_path=json_out, report_path=report,
+                                        overwrite=overwrite)
     pl, ig = result["power_law"], result["inverse_gamma"]
     table = Table(title=f"{inventory.name}: {result['n_objects']} polygons", show_header=False)
     ci = pl["alpha_ci"]

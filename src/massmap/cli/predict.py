@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from massmap.cli.app import QuietOption, command
+from massmap.cli.app import OverwriteOption, QuietOption, command
 from massmap.constants import MIN_MAPPED_AREA_M2
 from massmap.log import console
 
@@ -24,7 +24,8 @@ def predict(
     scene: Path = typer.Argument(..., help="Wrapped phase (radians) or complex interferogram raster, a LiCSAR pair "
                                  "folder, a HyP3 product folder or zip, or ifgramStack.h5::YYYYMMDD_YYYYMMDD."),
     output: Path | None = typer.Option(
-        None, "--output", "-o", help="Polygons to write (GeoPackage, scene CRS); default ./SCENE_massmap.gpkg."),
+        None, "--output", "-o", help="Polygons to write, in the scene CRS, in the format the suffix names: .gpkg, "
+        ".geojson, .fgb, .shp, .parquet (GeoParquet) or .kml; default ./SCENE_massmap.gpkg."),
     coherence: Path | None = typer.Option(None, "--coherence",
                                           help="Coherence raster (found from product naming if omitted)."),
     probability: Path | None = typer.Option(None, "--probability",
@@ -61,6 +62,7 @@ def predict(
         None, "--tile-px", help="Tile size in pixels, a multiple of 32 (default: the model card's tile_px, else "
         "its training patch size)."),
     batch_size: int = typer.Option(4, "--batch-size", help="Tiles per network call."),
+    overwrite: bool = OverwriteOption,
     quiet: bool = QuietOption,
 ) -> None:
     """Map mass-movement phase patterns in SCENE to polygons with area, score and uncertainty."""
@@ -72,7 +74,7 @@ def predict(
         threshold=threshold, min_area_m2=min_area, overlap=overlap, tta=tta, backend=backend, batch_size=batch_size,
         band=band, rewrap=rewrap, pixel_size_m=pixel_size, tile_px=tile_px, progress=not quiet,
         zero_nodata=zero_nodata, coherence_band=coherence_band, report=report,
-        aoi=aoi,
+        aoi=aoi, overwrite=overwrite,
     )
     if not quiet:
         t = result.timings

@@ -18,7 +18,7 @@ import rasterio
 from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
 
 from massmap.area import geodesic_area_m2
-from massmap.atomic import check_writable
+from massmap.io.output_check import check_outputs
 from massmap.constants import OBJECT_IOU_THRESHOLD
 from massmap.errors import BadInputError
 from massmap.evaluate.agreement import candidate_placement, pair_values, pairwise_matrices, spread
@@ -93,10 +93,24 @@ def read_delineation_mask(path: PathLike, grid: Grid, where: str | None = None) 
     return rasterize_polygons(read_polygons(path, grid, where), grid).astype(bool)
 
 
-def _check_outputs(*paths: PathLike | None) -> None:
-    for p in paths:
-        if p is not None:
-            check_writable(p)
+def check_reference_on_grid(path: PathLike, mask: np.ndarray, valid: np.ndarray, grid_path: PathLike,
+                            where: str | None = None, require_truth: bool = True) -> None:
+    """Refuse reference labels that lie entirely off the grid (or on its nodata), and empty ones when
+    `require_truth`: scores against them would be 0 and mean nothing."""
+    matching = f" matching --where {where!r}" if where else ""
+    if not mask.any():
+        n_features = 0 if is_raster_path(path) else len(read_polygons(path, None, where))
+        if n_features:
+            raise BadInputError(f"{path}: all {n_features} label polygons{matching} lie outside the grid of "
+                                f"{grid_path} (check the CRS and the scene)")
+        if require_truth:
+            raise BadInputError(f"{path}: no labels{matching}; nothing to score against")
+    elif not (mask & valid).any():
+        raise BadInputError(f"{path}: every labelled pixel lies on nodata of {grid_path}")
+
+
+def _check_outputs(outputs: dict[str, PathLike | None], inputs: list[PathLike | None], overwrite: bool) -> None:
+    check_outputs(outputs, inputs, overwrite)
 
 
 def evaluate(
@@ -108,8 +122,13 @@ def evaluate(
     *,
     json_path: PathLike | None = None,
     report_path: PathLike | None = None,
+    require_truth: bool = True,
+    overwrite: bool = True,
 ) -> dict:
     """Score a predicted delineation against the true one on a scene's grid, at pixel and object level.
+
+    Reference labels off the grid are refused; empty ones too unless `require_truth` is False (motion-free
+    scenes, where only false positives count).
 
     `where` (OGR SQL) filters the true polygons. Objects are counted on valid pixels only; objects cut by the
     scene border keep their part inside it, for prediction and truth alike (flagged `touches_border`).
@@ -119,9 +138,10 @@ def evaluate(
     """
     if not 0.0 < iou_threshold <= 1.0:
         raise BadInputError(f"--iou-threshold must be in (0, 1], got {iou_threshold}")
-    _check_outputs(json_path, report_path)
+    _check_outputs({"--json": json_path, "--report": report_path}, [pred_path, truth_path, grid_path], overwrite)
     grid, valid = read_grid(grid_path)
     truth, truth_mask = read_delineation(truth_path, grid, valid, where)
+    check_reference_on_grid(truth_path, truth_mask, valid, grid_path, where, require_truth)
     pred, pred_mask = read_delineation(pred_path, grid, valid)
 
     pairs = overlap_pairs(pred, truth)
@@ -222,6 +242,7 @@ def agreement(
     consensus_path: PathLike | None = None,
     json_path: PathLike | None = None,
     report_path: PathLike | None = None,
+    overwrite: bool = True,
 ) -> dict:
     """Agreement of several delineations of one scene: pairwise IoU/Dice, consensus (majority, STAPLE), a candidate.
 
@@ -230,7 +251,8 @@ def agreement(
     per-class intersections and unions, with per-class matrices beside). `candidate_path` (e.g. the model's
     prediction) is placed within the experts' spread. Spreads are mean, sample std, min and max over pairs.
     """
-    _check_outputs(json_path, report_path, consensus_path)
+    _check_outputs({"--json": json_path, "--report": report_path, "--consensus": consensus_path},
+                   [*paths, grid_path, candidate_path], overwrite)
     grid, valid = read_grid(grid_path)
     names, frames = read_delineations(paths, grid, where, by)
     masks = [rasterize_polygons(g, grid).astype(bool) for g in frames]
@@ -305,9 +327,10 @@ def inventory_stats(
     *,
     json_path: PathLike | None = None,
     report_path: PathLike | None = None,
+    overwrite: bool = True,
 ) -> dict:
     """Magnitude-frequency analysis of an inventory's polygon areas (m2 of ground, geodesic in any CRS)."""
-    _check_outputs(json_path, report_path)
+    _check_outputs({"--json": json_path, "--report": report_path}, [path], overwrite)
     gdf = read_polygons(path, None, where)
     if len(gdf) == 0:
         raise BadInputError(f"{path}: no polygons to analyse")

@@ -33,16 +33,29 @@ log = get_logger(__name__)
 
 # Tolerance on the wrapped range: float32 rounding and products that store +pi.
 PHASE_RANGE_TOL_RAD = 1e-3
-# Rows read at a time while scanning a scene for its statistics.
+# Rows (and at most pixels) read at a time while scanning a scene for its statistics.
 SCAN_ROWS = 512
 # Coherence may exceed 1 by float rounding and resampling; anything further is not a coherence in 0..1.
 COHERENCE_RANGE_TOL = 1e-3
+SCAN_PIXELS = 4_000_000
 
 
 def wrap_phase(phase_rad: np.ndarray) -> np.ndarray:
     """Wrap any phase (radians) into [-pi, pi), in float32."""
     two_pi = np.float32(2 * np.pi)
     return (np.mod(phase_rad + np.float32(np.pi), two_pi) - np.float32(np.pi)).astype(np.float32)
+
+
+def check_phase_range(path: str | Path, lo: float, hi: float) -> None:
+    """Refuse a phase whose observed range [lo, hi] is not wrapped radians (unwrapped, or degrees)."""
+    if lo >= -np.pi - PHASE_RANGE_TOL_RAD and hi <= np.pi + PHASE_RANGE_TOL_RAD:
+        return
+    # A wrapped phase in degrees spans most of [-180, 180]; an unwrapped one drifts to one side.
+    hint = " (looks like degrees)" if -180.5 <= lo < -90 and 90 < hi <= 180.5 else ""
+    raise BadInputError(
+        f"{path}: phase range [{lo:.3f}, {hi:.3f}] is outside [-pi, pi]{hint}; "
+        "not a wrapped phase in radians (use --rewrap to wrap an unwrapped phase)"
+    )
 
 
 @dataclass
@@ -152,6 +165,8 @@ class SceneReader:
             raise BadInputError(
                 f"{self.phase_path}: {ds.count} bands, the phase band is ambiguous; choose one with --band N"
             )
+        if self.band is not None and self.band < 1:
+            raise BadInputError(f"{self.phase_path}: --band counts from 1, got {self.band}")
         self._band = self.band or phase_layer.band or 1
         if not 1 <= self._band <= ds.count:
             raise BadInputError(f"{self.phase_path}: band {self._band} requested, the raster has {ds.count}")
@@ -335,15 +350,20 @@ class SceneReader:
         look = self.read_look(window) if self._los_files is not None else None
         return SceneWindow(phase_rad=phase, coherence=coh, valid=valid, amplitude=amplitude, dem_m=dem, look_enu=look)
 
-    def read_coherence(self, window: Window) -> np.ndarray:
-        """Coherence of a window in 0..1 (float32, NaN = nodata); a coherence above 1 is refused with its range."""
+    def read_coherence_file(self, window: Window) -> np.ndarray:
+        """The coherence file's values on a window of the phase grid, scaled to 0..1 but neither checked nor
+        clipped (float32, NaN = nodata)."""
         raw = self._read(self._coh, window, self.coherence_source, self._coh_band).astype(np.float32)
         nodata = self._coh.nodata
         if nodata is not None and not math.isnan(nodata):
             raw[raw == nodata] = np.nan
         if self._zero_nodata:
             raw[raw == 0] = np.nan
-        coh = raw * np.float32(self._coh_scale)
+        return raw * np.float32(self._coh_scale)
+
+    def read_coherence(self, window: Window) -> np.ndarray:
+        """Coherence of a window in 0..1 (float32, NaN = nodata); a coherence above 1 is refused with its range."""
+        coh = self.read_coherence_file(window)
         finite = coh[np.isfinite(coh)]
         if finite.size and float(finite.max()) > 1.0 + COHERENCE_RANGE_TOL:
             raise BadInputError(
@@ -378,13 +398,18 @@ class SceneReader:
         dr, dc = int(window.row_off) - r0, int(window.col_off) - c0
         return gamma[dr:dr + int(window.height), dc:dc + int(window.width)]
 
-    def scan(self) -> SceneStats:
-        """Scan the scene in row blocks: refuse unwrapped or empty phase, and summarise coherence."""
+    def scan(self, windows: list[Window] | None = None) -> SceneStats:
+        """Scan the scene in row blocks (or only `windows`, a sample): refuse unwrapped or empty phase, and
+        summarise coherence."""
         lo, hi, n_valid, n_total = np.inf, -np.inf, 0, 0
         coh_samples: list[np.ndarray] = []
         rng = np.random.default_rng(0)
-        for r0 in range(0, self.grid.height, SCAN_ROWS):
-            win = Window(0, r0, self.grid.width, min(SCAN_ROWS, self.grid.height - r0))
+        if windows is None:
+            # Blocks of whole rows, at most SCAN_PIXELS each, so memory stays bounded on very wide scenes.
+            rows = max(1, min(SCAN_ROWS, SCAN_PIXELS // self.grid.width))
+            windows = [Window(0, r0, self.grid.width, min(rows, self.grid.height - r0))
+                       for r0 in range(0, self.grid.height, rows)]
+        for win in windows:
             sw = self.read(win)
             finite = np.isfinite(sw.phase_rad)
             n_total += finite.size
@@ -397,12 +422,8 @@ class SceneReader:
                 coh_samples.append(rng.choice(c, size=min(c.size, 20000), replace=False))
         if n_valid == 0:
             raise BadInputError(f"{self.phase_path}: every pixel is nodata or NaN")
-        if self.kind == "wrapped-phase" and (lo < -np.pi - PHASE_RANGE_TOL_RAD or hi > np.pi + PHASE_RANGE_TOL_RAD):
-            hint = " (looks like degrees)" if hi <= 180.5 and lo >= -180.5 and hi > 2 * np.pi else ""
-            raise BadInputError(
-                f"{self.phase_path}: phase range [{lo:.3f}, {hi:.3f}] is outside [-pi, pi]{hint}; "
-                "not a wrapped phase in radians (use --rewrap to wrap an unwrapped phase)"
-            )
+        if self.kind == "wrapped-phase":
+            check_phase_range(self.phase_path, lo, hi)
         coh = np.concatenate(coh_samples) if coh_samples else np.array([np.nan])
         return SceneStats(
             phase_min_rad=lo, phase_max_rad=hi, nodata_fraction=1.0 - n_valid / n_total,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import warnings
 from pathlib import Path
 
 import geopandas as gpd
@@ -13,9 +14,8 @@ from rasterio.shutil import copy as rio_copy
 
 from massmap.atomic import atomic_path, check_writable
 from massmap.grid import Grid
+from massmap.io.formats import check_raster_output, vector_format
 
-_VECTOR_DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON", ".shp": "ESRI Shapefile",
-                   ".fgb": "FlatGeobuf"}
 
 
 def raster_profile(grid: Grid, dtype: str, count: int = 1, nodata: float | None = None) -> dict:
@@ -42,7 +42,8 @@ def write_geotiff(path: str | os.PathLike, array: np.ndarray, grid: Grid, nodata
 
 
 def copy_as_cog(src_path: str | os.PathLike, path: str | os.PathLike) -> Path:
-    """Copy a GeoTIFF to a Cloud-Optimised GeoTIFF (tiled, deflate, overviews), atomically."""
+    """Copy a GeoTIFF (with its tags) to a Cloud-Optimised GeoTIFF (tiled, deflate, overviews), atomically."""
+    check_raster_output(path)
     with atomic_path(path) as tmp:
         rio_copy(
             str(src_path), str(tmp), driver="COG", compress="DEFLATE", blocksize=256,
@@ -68,14 +69,34 @@ def write_cog(path: str | os.PathLike, array: np.ndarray, grid: Grid, nodata: fl
     return path
 
 
-def vector_driver(path: str | os.PathLike) -> str:
-    """The OGR driver for a vector file name, from its extension (GeoPackage when unknown)."""
-    return _VECTOR_DRIVERS.get(Path(path).suffix.lower(), "GPKG")
+def write_vector(
+    gdf: gpd.GeoDataFrame, path: str | os.PathLike, layer: str | None = None, metadata: dict[str, str] | None = None,
+) -> Path:
+    """Write polygons in the format the suffix names (a Shapefile with all its sidecars), atomically.
 
-
-def write_vector(gdf: gpd.GeoDataFrame, path: str | os.PathLike, layer: str | None = None) -> Path:
-    """Write polygons to a vector file (driver from the extension), atomically; empty layers keep their schema."""
+    Empty layers keep their schema. `metadata` (provenance) goes into the dataset's metadata where the format
+    has one (GeoPackage's gpkg_metadata, GeoParquet's file metadata).
+    """
     path = Path(path)
+    fmt = vector_format(path)
     with atomic_path(path) as tmp:
-        gdf.to_file(tmp, driver=vector_driver(path), layer=layer or path.stem, engine="pyogrio")
+        if fmt.name == "GeoParquet":
+            gdf.to_parquet(tmp, index=False)
+            if metadata:
+                _add_parquet_metadata(tmp, metadata)
+        else:
+            extra = {"metadata": metadata} if metadata and fmt.name == "GeoPackage" else {}
+            with warnings.catch_warnings():
+                # Shapefiles cut column names to 10 characters (uncertainty -> uncertaint), as users expect;
+                # a scene without CRS gives polygons without one, as the command has already said.
+                warnings.filterwarnings("ignore", message=".*(truncated|laundered|'crs' was not provided).*")
+                gdf.to_file(tmp, driver=fmt.driver, layer=layer or path.stem, engine="pyogrio", **extra)
     return path
+
+
+def _add_parquet_metadata(path: Path, metadata: dict[str, str]) -> None:
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    merged = {**(table.schema.metadata or {}), **{f"massmap:{k}".encode(): str(v).encode() for k, v in metadata.items()}}
+    pq.write_table(table.replace_schema_metadata(merged), path)

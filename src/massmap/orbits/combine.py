@@ -17,7 +17,8 @@ import pandas as pd
 import shapely
 
 from massmap.area import geodesic_area_m2
-from massmap.atomic import check_writable
+from massmap.io.formats import vector_format
+from massmap.io.output_check import check_outputs
 from massmap.errors import BadInputError
 from massmap.io.labels import read_polygons
 from massmap.io.write import write_vector
@@ -162,9 +163,12 @@ def combine_orbit_files(
     out_path: str | os.PathLike,
     dem: str | os.PathLike | None = None,
     min_iou: float = DEFAULT_MIN_IOU,
+    overwrite: bool = True,
 ) -> CombineSummary:
-    """Read ascending and descending polygon files, combine them (`combine_orbits`), write the result atomically."""
-    check_writable(out_path)
+    """Read ascending and descending polygon files, combine them (`combine_orbits`), write the result atomically
+    (in the format its suffix names; never onto an input, nor onto an existing file unless `overwrite`)."""
+    check_outputs({"--out": out_path}, [asc_path, desc_path, dem], overwrite)
+    vector_format(out_path)
     combined = combine_orbits(read_polygons(asc_path), read_polygons(desc_path), dem, min_iou)
     path = write_vector(combined, out_path)
     counts = combined["seen_in"].value_counts()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -24,13 +23,17 @@ from rasterio.windows import Window
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn
 from rich.text import Text
 
-from massmap.atomic import atomic_path, check_writable
+from massmap import preflight
+from massmap.atomic import atomic_path, private_tempdir
 from massmap.constants import MIN_MAPPED_AREA_M2
-from massmap.errors import BadInputError, IncompatibleModelError, OutputError
+from massmap.errors import BadInputError, IncompatibleModelError, MassmapError
 from massmap.grid import Grid
-from massmap.io.scene import PHASE_RANGE_TOL_RAD, SceneReader, open_scene
+from massmap.io.formats import check_raster_output, vector_format
+from massmap.io.output_check import check_outputs
+from massmap.io.scene import SceneReader, check_phase_range, open_scene
 from massmap.io.styling import add_score_style, describe_probability
-from massmap.io.write import copy_as_cog, vector_driver, write_vector
+from massmap.io.write import copy_as_cog, write_vector
+from massmap.provenance import provenance, weights_id
 from massmap.log import console, get_logger
 from massmap.models.channels import KNOWN_CHANNELS, encode_channels
 from massmap.models.store import LoadedModel, load_model
@@ -128,12 +131,7 @@ def _check_wrapped(phase_rad: np.ndarray, reader: SceneReader) -> None:
     finite = phase_rad[np.isfinite(phase_rad)]
     if finite.size == 0:
         return
-    lo, hi = float(finite.min()), float(finite.max())
-    if lo < -np.pi - PHASE_RANGE_TOL_RAD or hi > np.pi + PHASE_RANGE_TOL_RAD:
-        raise BadInputError(
-            f"{reader.phase_path}: phase range [{lo:.3f}, {hi:.3f}] is outside [-pi, pi]; "
-            "not a wrapped phase in radians (use --rewrap to wrap an unwrapped phase)"
-        )
+    check_phase_range(reader.phase_path, float(finite.min()), float(finite.max()))
 
 
 class _TilesPerSecond(ProgressColumn):
@@ -274,6 +272,7 @@ def predict_scene(
     coherence_band: int | None = None,
     report: str | os.PathLike | None = None,
     aoi: str | os.PathLike | None = None,
+    overwrite: bool = True,
 ) -> PredictionResult:
     """Map mass-movement phase patterns in one interferogram to polygons (and a probability map).
 
@@ -288,15 +287,23 @@ def predict_scene(
     folder, a HyP3 folder or zip, `ifgramStack.h5::DATE1_DATE2`); a product's own DEM and LOS files are used
     when the model needs them and none are given. `zero_nodata` and `coherence_band`: see `SceneReader`.
     `report` writes the scene's self-contained HTML page (`massmap.scene_report`). `aoi` (polygons in any
-    vector format and CRS) maps only the window around them, nodata outside them.
+    vector format and CRS) maps only the window around them, nodata outside them. Outputs are checked before
+    any work (`massmap.io.output_check`): never an input, in a format their suffix names, and replacing
+    existing files only when `overwrite`. Scenes are checked before the first tile (`massmap.preflight`).
+    Without a CRS or `pixel_size_m`, areas are in pixels and `min_area_m2` is scaled by
+    `preflight.ASSUMED_PIXEL_SIZE_M`.
     """
     started = time.perf_counter()
-    outputs = {name: Path(p) for name, p in (("output", output), ("probability", probability), ("report", report))
-               if p is not None}
-    for path in outputs.values():
-        check_writable(path)
-    if len(set(outputs.values())) < len(outputs):
-        raise OutputError(f"{output}: the polygon, probability and report outputs must be different files")
+    checked = check_outputs({"--output": output, "--probability": probability, "--report": report},
+                            _input_files(scene, coherence, dem, los), overwrite)
+    if output is not None:
+        vector_format(output)
+    if probability is not None:
+        check_raster_output(probability)
+    outputs = {name: checked[option] for name, option in (("output", "--output"), ("probability", "--probability"),
+                                                          ("report", "--report")) if option in checked}
+    if min_area_m2 < 0:
+        raise BadInputError(f"--min-area must be 0 or more (m2), got {min_area_m2:g}")
     if batch_size < 1:
         raise BadInputError(f"--batch-size must be at least 1, got {batch_size}")
     if not 0.0 <= overlap <= 0.5:
@@ -317,16 +324,23 @@ def predict_scene(
                                                 zero_nodata=zero_nodata, coherence_band=coherence_band,
                                                 aoi_path=aoi))
         check_model_fits(loaded, reader)
+        preflight.check_scene(reader)
         grid = reader.grid
         layout = TileLayout.for_scene(grid.height, grid.width, tile_px or loaded.card.prediction_tile_px, overlap)
+        bands = 2 if tta else 1
+        workdir = stack.enter_context(private_tempdir("predict"))
+        preflight.check_resources(grid, layout.tile_px, bands, workdir,
+                                  outputs["probability"].parent if "probability" in outputs else None)
+        min_area = preflight.area_in_grid_units(grid, min_area_m2)
+        fill_below = None if fill_holes_below_m2 is None else preflight.area_in_grid_units(
+            grid, fill_holes_below_m2, "fill_holes_below_m2")
         runner = make_runner(loaded, backend, num_threads)
         log.info(
             "%s: %d x %d pixels, %d tiles of %d px (%s, %s backend%s)", reader.phase_path, grid.width, grid.height,
             layout.n_tiles, layout.tile_px, loaded.card.arch, runner.name, ", TTA x8" if tta else "",
         )
-        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="massmap-predict-")))
         blended_path = workdir / "probability.tif"
-        bands = 2 if tta else 1
+        made_of = _provenance(loaded, threshold, min_area_m2, tta, reader)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", NotGeoreferencedWarning)
             with rasterio.open(blended_path, "w", **_temp_profile(grid, bands)) as dst:
@@ -336,12 +350,15 @@ def predict_scene(
                 blender = StripBlender(grid.height, grid.width, bands, write_rows)
                 with _progress(progress) as bar:
                     tiles = _blend_scene(reader, loaded, runner, layout, blender, batch_size, tta, timer, bar)
+                dst.update_tags(**made_of)
             runner_name = runner.name
             del runner  # frees ONNX Runtime's activation arena before vectorising and writing
             with timer("vectorize"):
                 polygons = polygons_from_raster(
-                    blended_path, grid, threshold, min_area_m2, fill_holes_below_m2, source=Path(scene).name,
+                    blended_path, grid, threshold, min_area, fill_below, source=Path(scene).name,
                 )
+            if not grid.is_georeferenced and not grid.pixel_size_m:
+                polygons = polygons.rename(columns={"area_m2": "area_px"})
             page = None
             if report is not None:
                 from massmap.scene_report import scene_report
@@ -352,7 +369,7 @@ def predict_scene(
             with timer("write"):
                 if "probability" in outputs:
                     describe_probability(blended_path, _probability_tags(scene, loaded, threshold), spread_band=tta)
-                _write_outputs(polygons, blended_path, outputs, page, threshold)
+                _write_outputs(polygons, blended_path, outputs, made_of, page, threshold)
             if return_probability is None:
                 return_probability = not outputs and grid.height * grid.width <= SMALL_SCENE_PIXELS
             prob = None
@@ -367,8 +384,8 @@ def predict_scene(
         vectorize_seconds=s.get("vectorize", 0.0), write_seconds=s.get("write", 0.0),
         overlap_factor=layout.overlap_factor, backend=runner_name,
     )
-    log.info("%d polygons above %.2f and %.0f m2; %.2f megapixels in %.1f s", len(polygons), threshold,
-             min_area_m2, timings.megapixels, seconds)
+    log.info("%d polygons above %.2f and %g %s; %.2f megapixels in %.1f s", len(polygons), threshold, min_area,
+             "m2" if min_area == min_area_m2 else "pixels", timings.megapixels, seconds)
     return PredictionResult(polygons, prob, grid, threshold, timings, outputs)
 
 
@@ -412,8 +429,35 @@ def _probability_tags(scene: str | os.PathLike, loaded: LoadedModel, threshold: 
             "threshold": f"{threshold:g}", "massmap_version": __version__, "input": str(scene)}
 
 
-def _write_outputs(polygons: gpd.GeoDataFrame, blended_path: Path, outputs: dict[str, Path], page=None,
-                   threshold: float = 0.5) -> None:
+def _provenance(loaded: LoadedModel, threshold: float, min_area_m2: float, tta: bool,
+                reader: SceneReader) -> dict[str, str]:
+    """What this map is made from, for the GeoPackage's metadata and the probability map's tags."""
+    from massmap.models.store import WEIGHTS_FILE
+
+    weights = Path(loaded.path) / WEIGHTS_FILE
+    card = loaded.card
+    return provenance(
+        f"{loaded.path} ({card.arch}/{card.encoder})", weights_id(weights) if weights.exists() else "unknown",
+        threshold, {"phase": reader.phase_path, "coherence": reader.coherence_source if reader.has_coherence else None,
+                    "dem": reader.dem_path, "los": reader.los_path},
+        min_area_m2=f"{min_area_m2:g}", tta=tta, coherence_source=reader.coherence_source,
+    )
+
+
+def _input_files(scene: str | os.PathLike, *given: str | os.PathLike | None) -> list[str | os.PathLike | None]:
+    """Every file a prediction reads: those given, and the files of the scene's product (its coherence found by
+    naming, its DEM and LOS), so that no output can land on one of them."""
+    files: list[str | os.PathLike | None] = [scene, *given]
+    try:
+        product = resolve_scene(scene)
+    except MassmapError:
+        return files  # the scene itself is refused, in one line, when it is opened
+    layers = [product.phase, product.coherence]
+    return files + [layer.path for layer in layers if layer is not None] + [product.dem, product.los]
+
+
+def _write_outputs(polygons: gpd.GeoDataFrame, blended_path: Path, outputs: dict[str, Path],
+                   metadata: dict[str, str], page=None, threshold: float = 0.5) -> None:
     """Write every output under a temporary name first and rename them together, so a failure leaves none."""
     with contextlib.ExitStack() as stack:
         if page is not None:
@@ -423,6 +467,6 @@ def _write_outputs(polygons: gpd.GeoDataFrame, blended_path: Path, outputs: dict
         if "output" in outputs:
             path = outputs["output"]
             tmp = stack.enter_context(atomic_path(path))
-            write_vector(polygons, tmp, layer=path.stem)
-            if vector_driver(path) == "GPKG":
+            write_vector(polygons, tmp, layer=path.stem, metadata=metadata)
+            if vector_format(path).name == "GeoPackage":
                 add_score_style(tmp, path.stem, threshold)

@@ -234,11 +234,13 @@ def train(config: TrainConfig, callbacks: Sequence[L.Callback] = ()) -> TrainRes
     _warn_emulated_bf16(config)
     if config.init:
         resolve_model_dir(config.init)  # a missing model fails before anything is written
-    out, resume_from = _prepare_out(config)
+    # The manifest is read and the network built before the model folder is made: a refused manifest or
+    # starting model leaves no empty folder.
     train_index, val_index = split_scene_indexes(config, read_manifest(config.manifest))
     # Seeded before the network is built: the seed fixes initialisation as well as sampling and augmentation.
     L.seed_everything(config.seed, workers=True, verbose=False)
     net, arch, encoder, channels = initial_network(config)
+    out, resume_from = _prepare_out(config)
 
     monitor, mode = config.monitor, config.monitor_mode
     if val_index is None and monitor.startswith("val_"):
