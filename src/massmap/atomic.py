@@ -142,7 +142,7 @@ def _owner_is_dead(name: str) -> bool:
 def reclaim_stale(folder: str | os.PathLike) -> list[Path]:
     """Remove the temporary files and folders that killed massmap processes of this host left in `folder`."""
     folder = Path(folder)
-    removed = []
+    removed: list[Path] = []
     try:
         candidates = [p for p in folder.iterdir() if "massmap-" in p.name]
     except OSError:

@@ -45,7 +45,7 @@ def provenance(model_name: str, model_hash: str, threshold: float, inputs: dict[
         "model": model_name,
         "model_sha256": model_hash,
         "threshold": f"{threshold:g}",
-        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
     record.update({f"input_{k}": str(Path(v).resolve()) for k, v in inputs.items() if v is not None})
     record.update({k: str(v) for k, v in settings.items() if v is not None})

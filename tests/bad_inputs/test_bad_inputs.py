@@ -7,12 +7,10 @@ import re
 import shlex
 from pathlib import Path
 
-import geopandas as gpd
 import numpy as np
 import pytest
 import torch
 from affine import Affine
-from shapely.geometry import box
 from typer.testing import CliRunner
 
 from massmap.cli import app

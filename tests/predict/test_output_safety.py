@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 import pyogrio
-import pytest
 import rasterio
 from typer.testing import CliRunner
 

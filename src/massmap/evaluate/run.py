@@ -18,7 +18,6 @@ import rasterio
 from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
 
 from massmap.area import geodesic_area_m2
-from massmap.io.output_check import check_outputs
 from massmap.constants import OBJECT_IOU_THRESHOLD
 from massmap.errors import BadInputError
 from massmap.evaluate.agreement import candidate_placement, pair_values, pairwise_matrices, spread
@@ -27,6 +26,7 @@ from massmap.evaluate.inventory import magnitude_frequency, size_class_index, si
 from massmap.evaluate.staple import majority_vote, staple
 from massmap.grid import Grid
 from massmap.io.labels import is_raster_path, rasterize_polygons, read_mask, read_polygons
+from massmap.io.output_check import check_outputs
 from massmap.io.scene import open_scene
 from massmap.log import get_logger
 from massmap.metrics.matching import CURVE_THRESHOLDS, match_pairs, metrics_from_pairs, overlap_pairs

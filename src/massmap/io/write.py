@@ -17,7 +17,6 @@ from massmap.grid import Grid
 from massmap.io.formats import check_raster_output, vector_format
 
 
-
 def raster_profile(grid: Grid, dtype: str, count: int = 1, nodata: float | None = None) -> dict:
     """A tiled, compressed GeoTIFF profile for `grid`."""
     tiled = grid.height >= 256 and grid.width >= 256
@@ -98,5 +97,6 @@ def _add_parquet_metadata(path: Path, metadata: dict[str, str]) -> None:
     import pyarrow.parquet as pq
 
     table = pq.read_table(path)
-    merged = {**(table.schema.metadata or {}), **{f"massmap:{k}".encode(): str(v).encode() for k, v in metadata.items()}}
+    ours = {f"massmap:{k}".encode(): str(v).encode() for k, v in metadata.items()}
+    merged = {**(table.schema.metadata or {}), **ours}
     pq.write_table(table.replace_schema_metadata(merged), path)

@@ -17,10 +17,10 @@ import pandas as pd
 import shapely
 
 from massmap.area import geodesic_area_m2
-from massmap.io.formats import vector_format
-from massmap.io.output_check import check_outputs
 from massmap.errors import BadInputError
+from massmap.io.formats import vector_format
 from massmap.io.labels import read_polygons
+from massmap.io.output_check import check_outputs
 from massmap.io.write import write_vector
 from massmap.log import get_logger
 from massmap.metrics.matching import OverlapPairs, match_pairs

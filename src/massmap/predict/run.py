@@ -33,7 +33,6 @@ from massmap.io.output_check import check_outputs
 from massmap.io.scene import SceneReader, check_phase_range, open_scene
 from massmap.io.styling import add_score_style, describe_probability
 from massmap.io.write import copy_as_cog, write_vector
-from massmap.provenance import provenance, weights_id
 from massmap.log import console, get_logger
 from massmap.models.channels import KNOWN_CHANNELS, encode_channels
 from massmap.models.store import LoadedModel, load_model
@@ -42,6 +41,7 @@ from massmap.predict.blend import StripBlender, tile_weights
 from massmap.predict.tiling import TileLayout, pad_to_tile
 from massmap.predict.tta import predict_tta
 from massmap.products import resolve_scene
+from massmap.provenance import provenance, weights_id
 from massmap.terrain import downslope_los_sensitivity
 from massmap.vectorize import polygons_from_raster
 
