@@ -80,6 +80,8 @@ def _read_overview(reader: SceneReader) -> None:
     """Read the phase's smallest overview, when it has one: a broken overview fails before any tile."""
     ds = reader._phase_ds
     band = reader._band
+    if not hasattr(ds, "overviews"):
+        return  # a layer of an HDF5 stack: no overviews
     factors = ds.overviews(band)
     if not factors:
         return
