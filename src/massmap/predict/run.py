@@ -357,7 +357,7 @@ def predict_scene(
                 polygons = polygons_from_raster(
                     blended_path, grid, threshold, min_area, fill_below, source=Path(scene).name,
                 )
-            if not grid.is_georeferenced and not grid.pixel_size_m:
+            if grid.crs is None and not grid.pixel_size_m:
                 polygons = polygons.rename(columns={"area_m2": "area_px"})
             page = None
             if report is not None:
