@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from machine import machine_line  # benchmarks/machine.py, beside this script
 
 from massmap.constants import FRINGE_LOS_M, MIN_MAPPED_AREA_M2
 from massmap.evaluate.run import evaluate
@@ -28,8 +29,7 @@ from massmap.io.labels import read_polygons
 from massmap.io.manifest import read_manifest
 from massmap.models.store import load_model
 from massmap.predict import predict_scene
-
-from machine import machine_line  # benchmarks/machine.py, beside this script
+from massmap.predict.backends import resolve_backend
 
 # Peak line-of-sight motion of a pattern in fringes (lambda/2 each): below one fringe an expert sees a faint
 # blob, above ten the fringes crowd towards decorrelation.
@@ -122,7 +122,8 @@ def main() -> None:
                            "false_positive_polygons": fp_polygons,
                            "false_positives_per_100_km2": 100.0 * fp_polygons / negative_km2}
     summary["model"] = {"path": str(model.path), "threshold": args.threshold or model.card.threshold, "tta": args.tta,
-                        "tile_px": args.tile_px or model.card.prediction_tile_px}
+                        "tile_px": args.tile_px or model.card.prediction_tile_px,
+                        "backend": resolve_backend(args.backend, "cpu", model.card.backend).name}
     print(machine_line())
     print(f"{len(per_selection['all'])} held-out scenes, {summary['negative']['scenes']} negative scenes, {seconds:.0f} s "
           f"(threshold {summary['model']['threshold']:.2f}, tiles of {summary['model']['tile_px']} px)")

@@ -13,6 +13,7 @@ import time
 import geopandas as gpd
 import numpy as np
 from affine import Affine
+from machine import machine_line
 from pyproj import CRS
 from shapely.geometry import box
 
@@ -22,7 +23,6 @@ from massmap.metrics.objects import objects_from_polygons
 from massmap.metrics.pixel import pixel_metrics
 from massmap.evaluate.staple import staple
 from massmap.grid import Grid
-from machine import machine_line
 
 
 def label_grid(size: int, n_side: int, shift: int, rng: np.random.Generator) -> np.ndarray:

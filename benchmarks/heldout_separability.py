@@ -19,6 +19,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+from machine import machine_line  # benchmarks/machine.py, beside this script
 from scipy.ndimage import gaussian_filter
 
 from massmap.errors import BadInputError
@@ -26,8 +27,6 @@ from massmap.io.labels import rasterize_polygons, read_polygons
 from massmap.io.manifest import read_manifest
 from massmap.io.scene import wrap_phase
 from massmap.simulate.dataset import simulate_again
-
-from machine import machine_line  # benchmarks/machine.py, beside this script
 
 SCR_EDGES = (2.0, 4.0, 8.0, 16.0)
 WHERE = "coherent = 1"

@@ -14,11 +14,10 @@ import time
 from pathlib import Path
 
 import geopandas as gpd
+from machine import machine_line  # benchmarks/machine.py, beside this script
 
 from massmap.area import geodesic_area_m2
 from massmap.predict import predict_scene
-
-from machine import machine_line  # benchmarks/machine.py, beside this script
 
 
 def main() -> None:

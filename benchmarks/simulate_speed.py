@@ -11,11 +11,11 @@ import statistics
 import tempfile
 import time
 
+from machine import machine_line  # benchmarks/machine.py, beside this script
+
 from massmap.simulate.config import SimulationConfig
 from massmap.simulate.dataset import write_scene
 from massmap.simulate.scene import simulate_scene
-
-from machine import machine_line  # benchmarks/machine.py, beside this script
 
 
 def main() -> None:

@@ -1,7 +1,9 @@
 """Publish a trained model as the shipped default: float16 safetensors plus a card with held-out figures.
 
 Usage: python scripts/default_model/publish.py MODEL_DIR HELDOUT_JSON [TRAIN_MINUTES]
-The held-out run's probability threshold and tile size become the card's defaults.
+The held-out run's probability threshold, tile size and backend (e.g. onnx-int8, when it was run with
+`--backend onnx-int8` and matched float32) become the card's defaults; the model folder's coherence floor
+(scripts/default_model/pick_coherence_floor.py --write) is kept.
 HELDOUT_JSON comes from benchmarks/default_model_heldout.py --out. Replace the shipped model only when the new
 one beats it on that held-out set (every version stays in git's history).
 """
@@ -50,6 +52,7 @@ def main() -> None:
     card.limits = LIMITS
     card.threshold = float(heldout["model"]["threshold"])
     card.set_prediction_tile_px(heldout["model"].get("tile_px", card.prediction_tile_px))
+    card.backend = heldout["model"].get("backend", card.backend)
     save_model(loaded.net, card, default_model_dir(), half=True)
     print(f"published {model_dir} -> {default_model_dir()}")
 

@@ -20,6 +20,9 @@ HEADING_DESCENDING_DEG = -168.0
 MIN_MAPPED_AREA_M2 = 5600.0
 # Object matching threshold used by the study for object-level precision.
 OBJECT_IOU_THRESHOLD = 0.4
+# Ascending and descending polygons overlapping less than this IoU are two single-orbit detections, not one seen
+# twice (`massmap combine --min-iou`).
+ORBIT_MATCH_MIN_IOU = 0.1
 
 
 # `massmap demo`'s scene: a seed never used in training (training seeds are 101-107) and its side in pixels.

@@ -12,7 +12,8 @@ from massmap.demo_report import demo_report
 from massmap.errors import OutputError
 from massmap.evaluate.run import evaluate
 from massmap.log import get_logger
-from massmap.predict import predict_scene
+from massmap.predict.run import predict_scene
+from massmap.predict.settings import PredictSettings
 from massmap.simulate.config import SimulationConfig
 from massmap.simulate.dataset import write_scene
 from massmap.simulate.scene import simulate_scene
@@ -42,10 +43,10 @@ def run_demo(
     seed: int = DEMO_SEED,
     size: int = DEMO_SIZE,
     model: str | os.PathLike = "default",
-    backend: str = "auto",
+    settings: PredictSettings | None = None,
     progress: bool = True,
 ) -> DemoResult:
-    """Simulate a scene with known labels, map it with `model`, evaluate it on coherent patterns, write a report."""
+    """Simulate a scene with known labels, map it with `model` (and `settings`), score coherent patterns, report."""
     start = time.perf_counter()
     out = Path(out_dir)
     try:
@@ -58,7 +59,7 @@ def run_demo(
     paths = write_scene(scene, out / "scene", "demo", quicklook=False)
     result = predict_scene(
         paths["phase"], out / "predicted.gpkg", probability=out / "probability.tif", model=model,
-        backend=backend, progress=progress, return_probability=True,
+        settings=settings, progress=progress, return_probability=True,
     )
     metrics = evaluate(out / "predicted.gpkg", paths["labels"], paths["phase"], where=COHERENT_ONLY,
                        json_path=out / "metrics.json")

@@ -11,13 +11,14 @@ import pytest
 from massmap.batch import read_catalog
 from massmap.batch.completeness import incomplete_reason, sidecar_path
 from massmap.batch.run import BatchSettings, map_scene, model_id, polygons_path, probability_path
+from massmap.predict.settings import PredictSettings
 
 
 @pytest.fixture(scope="module")
 def finished(tiny_model: Path, simulated_catalog: Path, tmp_path_factory: pytest.TempPathFactory):
     """One scene mapped in this process: its output folder, settings and scene id."""
     entry = read_catalog(simulated_catalog)[0]
-    settings = BatchSettings(str(tiny_model), model_id(tiny_model), backend="torch")
+    settings = BatchSettings(str(tiny_model), model_id(tiny_model), PredictSettings(backend="torch"))
     out = tmp_path_factory.mktemp("finished")
     outcome = map_scene(entry, out, settings)
     assert outcome.status == "mapped"
@@ -80,7 +81,7 @@ def test_other_model_or_parameters_are_not_complete(copy) -> None:
     out, settings, sid = copy
     path = sidecar_path(out, sid)
     assert "not sha256:0000" in incomplete_reason(path, "sha256:0000", settings.params())
-    other = BatchSettings(settings.model, settings.model_id, threshold=0.7, backend="torch")
+    other = BatchSettings(settings.model, settings.model_id, PredictSettings(threshold=0.7, backend="torch"))
     assert "parameters" in incomplete_reason(path, settings.model_id, other.params())
 
 

@@ -17,6 +17,7 @@ from massmap.batch import predict_batch, read_catalog
 from massmap.batch.completeness import sidecar_path
 from massmap.batch.run import STAGING_DIR, BatchSettings, map_scene, model_id, polygons_path, probability_path
 from massmap.cli import app
+from massmap.predict.settings import PredictSettings
 from tests.batch.conftest import CATALOG_FACTS
 from tests.batch.faults import crash_or_raise
 
@@ -29,7 +30,7 @@ def _batch(scenes, out: Path, model: Path, scheduler: str, **kwargs):
 def reference(tiny_model: Path, simulated_catalog: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Every scene mapped one after another in this process, single-threaded: what the cluster must reproduce."""
     out = tmp_path_factory.mktemp("reference")
-    settings = BatchSettings(str(tiny_model), model_id(tiny_model), backend="torch")
+    settings = BatchSettings(str(tiny_model), model_id(tiny_model), PredictSettings(backend="torch"))
     for entry in read_catalog(simulated_catalog):
         map_scene(entry, out, settings)
     return out

@@ -3,8 +3,14 @@
 `from massmap.batch import predict_batch, read_catalog, scenes_from_paths`.
 """
 
-from massmap.batch.catalog import SceneEntry, parse_scene_name, read_catalog, scenes_from_paths
-from massmap.batch.run import BatchResult, SceneOutcome, map_scene, predict_batch
+import lazy_loader
 
-__all__ = ["SceneEntry", "parse_scene_name", "read_catalog", "scenes_from_paths", "predict_batch", "map_scene",
-           "BatchResult", "SceneOutcome"]
+# Names load from their submodules on first use, so importing one light submodule (a settings class, say)
+# does not import torch, geopandas or Dask with its siblings.
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        "catalog": ["SceneEntry", "parse_scene_name", "read_catalog", "scenes_from_paths"],
+        "run": ["BatchResult", "SceneOutcome", "map_scene", "predict_batch"],
+    },
+)

@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from massmap.atomic import check_writable
 from massmap.batch.catalog import SceneEntry, check_unique
@@ -29,9 +30,9 @@ from massmap.batch.completeness import (
     write_sidecar,
 )
 from massmap.batch.merge import merge_catalogue, summary_frame, write_summary
-from massmap.constants import MIN_MAPPED_AREA_M2
-from massmap.errors import BadInputError, OutputError
+from massmap.errors import OutputError
 from massmap.log import console, get_logger, setup_logging
+from massmap.predict.settings import PredictSettings
 
 log = get_logger(__name__)
 
@@ -48,20 +49,18 @@ MAPPED, SKIPPED, FAILED = "mapped", "skipped", "failed"
 
 @dataclass(frozen=True)
 class BatchSettings:
-    """What every scene of a batch is mapped with: the model (and its content id) and prediction parameters."""
+    """What every scene of a batch is mapped with: the model, its content id, and the prediction settings."""
 
     model: str
     model_id: str
-    threshold: float | None = None
-    min_area_m2: float = MIN_MAPPED_AREA_M2
-    backend: str = "auto"
+    prediction: PredictSettings = field(default_factory=PredictSettings)
     quiet: bool = False
     report: bool = False
     aoi: str | None = None
 
     def params(self) -> dict:
         """The parameters a finished output must have been made with (JSON values, compared on resume)."""
-        params = {"threshold": self.threshold, "min_area_m2": float(self.min_area_m2), "backend": self.backend}
+        params = self.prediction.as_dict()
         # The report page is an extra, not a parameter of the mapping: a scene lacking it is redone when asked for.
         return params | ({"aoi": self.aoi} if self.aoi else {})
 
@@ -108,21 +107,27 @@ class BatchResult:
 
 
 def model_id(model: str | os.PathLike) -> str:
-    """A content id of a model: the SHA-256 (first 16 hex digits) of its weights file."""
-    from massmap.models.store import WEIGHTS_FILE, resolve_model_dir
-    from massmap.provenance import weights_id
+    """A content id of a model: its weights file's id, and the SHA-256 of its card.
 
-    return weights_id(resolve_model_dir(model) / WEIGHTS_FILE)
+    The card counts: a new threshold or tile size in it changes what the same weights map.
+    """
+    from massmap.models.store import CARD_FILE, WEIGHTS_FILE, resolve_model_dir
+    from massmap.provenance import sha256_file, weights_id
+
+    folder = resolve_model_dir(model)
+    card = folder / CARD_FILE
+    return weights_id(folder / WEIGHTS_FILE) + (f"+card:{sha256_file(card)[:16]}" if card.exists() else "")
 
 
 def prepare_backend(model: str | os.PathLike, backend: str) -> None:
-    """Export the model to ONNX once, before the workers start, when they may run ONNX Runtime."""
-    if backend not in ("auto", "onnx"):
-        return
-    from massmap.models.onnx_export import ensure_onnx
+    """Do a backend's one-off work (an ONNX export, a quantisation) once, before the workers start."""
     from massmap.models.store import load_model
+    from massmap.predict.backends import resolve_backend
 
-    ensure_onnx(load_model(model, device="cpu"))
+    loaded = load_model(model, device="cpu")
+    chosen = resolve_backend(backend, "cpu", loaded.card.backend)
+    if chosen.prepare is not None:
+        chosen.prepare(loaded)
 
 
 def polygons_path(out_dir: str | os.PathLike, scene_id: str) -> Path:
@@ -214,9 +219,9 @@ def _map_scene(entry: SceneEntry, out_dir: Path, settings: BatchSettings) -> Sce
         page_dst = report_path(out_dir, entry.scene_id) if settings.report else None
         result = predict_scene(
             entry.phase, staging / poly_dst.name, coherence=entry.coherence, dem=entry.dem, los=entry.los,
-            probability=staging / prob_dst.name, model=_loaded_model(settings), threshold=settings.threshold,
-            min_area_m2=settings.min_area_m2, backend=settings.backend, num_threads=1, progress=False,
-            report=staging / page_dst.name if page_dst else None, aoi=settings.aoi, **entry.reading(),
+            probability=staging / prob_dst.name, model=_loaded_model(settings), settings=settings.prediction,
+            num_threads=1, progress=False, report=staging / page_dst.name if page_dst else None, aoi=settings.aoi,
+            **entry.reading(),
         )
         published = [poly_dst, prob_dst] + ([page_dst] if page_dst else [])
         records = [FileRecord.of(staging / dst.name) for dst in published]
@@ -288,9 +293,7 @@ def predict_batch(
     out_dir: str | os.PathLike,
     *,
     model: str | os.PathLike = "default",
-    threshold: float | None = None,
-    min_area_m2: float = MIN_MAPPED_AREA_M2,
-    backend: str = "auto",
+    settings: PredictSettings | None = None,
     scheduler: str | None = None,
     n_workers: int | None = None,
     retries: int = DEFAULT_RETRIES,
@@ -300,10 +303,13 @@ def predict_batch(
     aoi: str | os.PathLike | None = None,
     dashboard_address: str | None = ":8787",
     task: Callable[[SceneEntry, Path, BatchSettings], SceneOutcome] = map_scene,
+    **setting_changes: Any,
 ) -> BatchResult:
     """Map many scenes on Dask (a local cluster of `n_workers` single-threaded processes, or `scheduler`).
 
-    Scenes whose outputs a valid sidecar vouches for (same model and parameters) are skipped; the rest are
+    Every scene is mapped with `settings` (a `PredictSettings`; its fields are also accepted as keyword arguments
+    that change it, e.g. `threshold=0.6`). Scenes whose outputs a valid sidecar vouches for (same weights, card
+    and settings) are skipped; the rest are
     submitted one task per scene with `retries`. Writes per scene `<id>.gpkg`, `<id>_probability.tif` and
     `<id>.done.json`, then `catalogue.gpkg` (every polygon with its scene, dates and orbit) and `summary.csv`.
     `task` replaces `map_scene` (same signature) to inject faults in tests. `report` also writes each scene's
@@ -311,23 +317,19 @@ def predict_batch(
     the part of each scene inside those polygons.
     """
     started = time.perf_counter()
-    if min_area_m2 < 0:
-        raise BadInputError(f"--min-area must be 0 or more (m2), got {min_area_m2:g}")
-    if threshold is not None and not 0.0 < threshold < 1.0:
-        raise BadInputError(f"--threshold must be between 0 and 1, got {threshold}")
+    prediction = (settings or PredictSettings()).replace(**setting_changes)  # checks the values
     scenes = check_unique(scenes)
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputError(f"{out_dir}: not a folder")
     check_writable(out_dir)
     out_dir.mkdir(exist_ok=True)
-    settings = BatchSettings(str(model), model_id(model), None if threshold is None else float(threshold),
-                             float(min_area_m2), backend, quiet, report, str(Path(aoi).resolve()) if aoi else None)
+    batch = BatchSettings(str(model), model_id(model), prediction, quiet, report,
+                          str(Path(aoi).resolve()) if aoi else None)
     outcomes: dict[str, SceneOutcome] = {}
     todo: list[SceneEntry] = []
     for entry in scenes:
-        reason = incomplete_reason(sidecar_path(out_dir, entry.scene_id), settings.model_id,
-                                   scene_params(settings, entry))
+        reason = incomplete_reason(sidecar_path(out_dir, entry.scene_id), batch.model_id, scene_params(batch, entry))
         if reason is None and report and not report_path(out_dir, entry.scene_id).exists():
             reason = "no report page"
         if reason is None:
@@ -341,14 +343,14 @@ def predict_batch(
     if todo:
         from distributed import as_completed
 
-        prepare_backend(model, backend)
+        prepare_backend(model, prediction.backend)
 
         with dask_client(scheduler, n_workers, dashboard_address) as client:
             dashboard = dashboard_link(client)
             if dashboard:
                 log.info("Dask dashboard: %s", dashboard)
             futures = {
-                client.submit(task, entry, out_dir, settings, key=f"map-scene-{entry.scene_id}-{uuid.uuid4().hex[:8]}",
+                client.submit(task, entry, out_dir, batch, key=f"map-scene-{entry.scene_id}-{uuid.uuid4().hex[:8]}",
                               retries=retries, pure=False): entry
                 for entry in todo
             }
@@ -368,7 +370,7 @@ def predict_batch(
     catalogue = merge_catalogue([(o.entry, polygons_path(out_dir, o.entry.scene_id)) for o in done],
                                 out_dir / CATALOGUE_NAME) if done else None
     if catalogue is not None:
-        _style_catalogue(catalogue, model, threshold)
+        _style_catalogue(catalogue, model, prediction.threshold)
     summary = write_summary(summary_frame(ordered), out_dir / SUMMARY_NAME)
     if report:
         from massmap.batch.summary_page import write_summary_page

@@ -10,6 +10,7 @@ from typing import Any
 
 import typer
 
+from massmap.cli.options import OverwriteOption, QuietOption  # noqa: F401  (kept importable from here)
 from massmap.errors import MassmapError
 from massmap.log import console, setup_logging
 
@@ -90,10 +91,6 @@ def command(*args: Any, **kwargs: Any) -> Callable:
         return app.command(*args, **kwargs)(run)
 
     return decorate
-
-
-QuietOption = typer.Option(False, "--quiet", "-q", help="Print only errors.")
-OverwriteOption = typer.Option(False, "--overwrite", help="Replace existing output files (refused otherwise).")
 
 
 def _print_version(value: bool) -> None:

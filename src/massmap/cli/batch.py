@@ -7,13 +7,24 @@ from pathlib import Path
 from typing import Any, Literal
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from massmap.batch import predict_batch, read_catalog, scenes_from_paths
-from massmap.batch.merge import summary_frame, summary_totals
-from massmap.cli.app import QuietOption, command
-from massmap.constants import MIN_MAPPED_AREA_M2
+from massmap.cli.app import command
+from massmap.cli.options import (
+    AoiOption,
+    BackendOption,
+    BandOption,
+    CoherenceBandOption,
+    MinAreaOption,
+    ModelOption,
+    OverlapOption,
+    QuietOption,
+    RewrapOption,
+    ThresholdOption,
+    TileOption,
+    TtaOption,
+    ZeroNodataOption,
+    out_option,
+)
 from massmap.errors import BadInputError
 from massmap.log import console
 
@@ -27,36 +38,42 @@ def _fmt(value: float, digits: int) -> str:
 @command("predict-batch")
 def predict_batch_command(
     inputs: list[Path] | None = typer.Argument(
-        None, metavar="INPUTS", help="Phase rasters, folders (a LiCSAR frame or GEOC folder, HyP3 products), HyP3 "
-        "zips or MintPy ifgramStack.h5 (every pair); coherence, dates and orbit found from product naming."),
+        None, metavar="INPUTS...", help="Phase rasters, folders (a LiCSAR frame or GEOC folder, HyP3 products), "
+        "HyP3 zips or MintPy ifgramStack.h5 (every pair); coherence, dates and orbit found from product naming."),
     catalog: Path | None = typer.Option(
-        None, "--catalog",
+        None, "--catalog", metavar="PATH",
         help="CSV of scenes: phase (required), coherence, dem, los, orbit, date1, date2, band, coherence_band, rewrap, "
         "zero_nodata; paths relative to it."),
-    out_dir: Path = typer.Option(..., "--out-dir", help="Folder of per-scene outputs, catalogue.gpkg and summary.csv."),
-    scheduler: str | None = typer.Option(None, "--scheduler", help="Existing Dask scheduler, e.g. tcp://host:8786."),
-    workers: int | None = typer.Option(None, "--workers",
-                                       help="Local single-threaded worker processes (default: cores)."),
-    model: str = typer.Option("default", "--model", help="Model folder, or 'default'."),
-    threshold: float | None = typer.Option(None, "--threshold",
-                                           help="Probability threshold (default: the model card's)."),
-    min_area: float = typer.Option(MIN_MAPPED_AREA_M2, "--min-area", help="Smallest polygon kept, in m2."),
-    backend: str = typer.Option("auto", "--backend", help="auto, torch or onnx."),
-    band: int | None = typer.Option(None, "--band", help="Band holding the phase in multi-band rasters."),
-    rewrap: bool = typer.Option(False, "--rewrap", help="Wrap unwrapped phases into [-pi, pi) first."),
-    coherence_band: int | None = typer.Option(
-        None, "--coherence-band", help="Band holding coherence in multi-band coherence rasters."),
-    zero_nodata: bool | None = typer.Option(
-        None, "--zero-nodata/--keep-zero", help="Treat 0 in phase and coherence as nodata (default: as each product "
-        "does; LiCSAR and HyP3 do)."),
-    aoi: Path | None = typer.Option(
-        None, "--aoi", help="Map only the part of each scene inside these polygons (any vector format and CRS)."),
+    out_dir: Path = out_option(..., "Folder of per-scene outputs, catalogue.gpkg and summary.csv.", "--out-dir"),
+    scheduler: str | None = typer.Option(
+        None, "--scheduler", metavar="ADDRESS", help="Existing Dask scheduler, e.g. tcp://host:8786."),
+    workers: int | None = typer.Option(
+        None, "--workers", metavar="N", help="Local single-threaded worker processes (default: cores)."),
+    model: str = ModelOption,
+    threshold: float | None = ThresholdOption,
+    min_area: float = MinAreaOption,
+    backend: str = BackendOption,
+    tile_px: int | None = TileOption,
+    overlap: float = OverlapOption,
+    tta: bool = TtaOption,
+    band: int | None = BandOption,
+    rewrap: bool = RewrapOption,
+    coherence_band: int | None = CoherenceBandOption,
+    zero_nodata: bool | None = ZeroNodataOption,
+    aoi: Path | None = AoiOption,
     report: bool = typer.Option(
         False, "--report", help="Also write each scene's HTML page (<id>_report.html) and report.html, a summary "
         "page of thumbnails linking to them."),
     quiet: bool = QuietOption,
 ) -> None:
     """Map many scenes, one Dask task per scene; a rerun skips scenes whose outputs are complete."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from massmap.batch import predict_batch, read_catalog, scenes_from_paths
+    from massmap.batch.merge import summary_frame, summary_totals
+    from massmap.predict.settings import PredictSettings
+
     if bool(inputs) == bool(catalog):
         raise BadInputError("give either phase rasters or --catalog LIST.csv (one of them)")
     reading: dict[str, Any] = dict(band=band, rewrap=rewrap, coherence_band=coherence_band, zero_nodata=zero_nodata)
@@ -66,9 +83,10 @@ def predict_batch_command(
                   for e in read_catalog(catalog)]
     else:
         scenes = scenes_from_paths(inputs or [], **reading)
-    result = predict_batch(scenes, out_dir, model=model, threshold=threshold, min_area_m2=min_area, backend=backend,
-                           scheduler=scheduler, n_workers=workers, progress=not quiet, quiet=quiet, report=report,
-                           aoi=aoi)
+    settings = PredictSettings(tile_px=tile_px, overlap=overlap, backend=backend, threshold=threshold,
+                               min_area_m2=min_area, tta=tta)
+    result = predict_batch(scenes, out_dir, model=model, settings=settings, scheduler=scheduler, n_workers=workers,
+                           progress=not quiet, quiet=quiet, report=report, aoi=aoi)
     table = summary_frame(result.outcomes)
     if not quiet:
         rich_table = Table(title=f"{len(table)} scenes -> {result.out_dir}")

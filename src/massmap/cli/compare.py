@@ -8,8 +8,8 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from massmap.cli.app import QuietOption, command
-from massmap.compare import BenchmarkConfig, benchmark_models
+from massmap.cli.app import command
+from massmap.cli.options import QuietOption
 
 
 def _names(text: str) -> list[str]:
@@ -47,6 +47,8 @@ def benchmark_models_command(
     quiet: bool = QuietOption,
 ) -> None:
     """Train each architecture x encoder under the same budget, score them alike, and write a table and a figure."""
+    from massmap.compare import BenchmarkConfig, benchmark_models
+
     if quiet:
         logging.getLogger("lightning").setLevel(logging.ERROR)
     config = BenchmarkConfig(

@@ -5,26 +5,30 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
-from massmap.cli.app import QuietOption, command
+from massmap.cli.app import command
+from massmap.cli.options import BackendOption, ModelOption, QuietOption, TileOption, out_option
 from massmap.constants import DEMO_SEED, DEMO_SIZE
 
 
 @command("demo")
 def demo(
-    out: Path = typer.Option(Path("massmap-demo"), "--out",
-                             help="Folder for the report, polygons and probability COG."),
+    out: Path = out_option(Path("massmap-demo"), "Folder for the report, polygons and probability COG."),
     seed: int = typer.Option(DEMO_SEED, "--seed", help="Seed of the simulated scene."),
-    size: int = typer.Option(DEMO_SIZE, "--size", help="Scene side in pixels (20 m each)."),
-    model: str = typer.Option("default", "--model", help="'default' (shipped) or a model folder."),
-    backend: str = typer.Option("auto", "--backend", help="auto, torch or onnx."),
+    size: int = typer.Option(DEMO_SIZE, "--size", metavar="PX", help="Scene side in pixels (20 m each)."),
+    model: str = ModelOption,
+    backend: str = BackendOption,
+    tile_px: int | None = TileOption,
     quiet: bool = QuietOption,
 ) -> None:
     """Simulate a scene, map it with the shipped model, evaluate against its labels and write an HTML report."""
-    from massmap.demo import run_demo
+    from rich.console import Console
 
-    result = run_demo(out, seed=seed, size=size, model=model, backend=backend, progress=not quiet)
+    from massmap.demo import run_demo
+    from massmap.predict.settings import PredictSettings
+
+    settings = PredictSettings(backend=backend, tile_px=tile_px)
+    result = run_demo(out, seed=seed, size=size, model=model, settings=settings, progress=not quiet)
     if quiet:
         return
     px, ob = result.metrics["pixel"], result.metrics["object"]

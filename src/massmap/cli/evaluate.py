@@ -8,9 +8,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from massmap.cli.app import OverwriteOption, QuietOption, command
+from massmap.cli.app import command
+from massmap.cli.options import OverwriteOption, QuietOption
 from massmap.constants import OBJECT_IOU_THRESHOLD
-from massmap.evaluate import run as evaluation
 
 JsonOption = typer.Option(None, "--json", help="Write the full result as JSON to this file.")
 ReportOption = typer.Option(None, "--report",
@@ -22,6 +22,13 @@ def _num(value: float | None, digits: int = 3) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
+def _api():
+    """massmap.evaluate.run, imported when a command runs (geopandas and matplotlib are slow to import)."""
+    from massmap.evaluate import run
+
+    return run
+
+
 def _print(table: Table, quiet: bool) -> None:
     if not quiet:
         Console(soft_wrap=True).print(table)
@@ -29,9 +36,9 @@ def _print(table: Table, quiet: bool) -> None:
 
 @command("evaluate")
 def evaluate(
-    pred: Path = typer.Argument(...,
-                                help="Predicted delineation: polygons (any vector format, any CRS) or a mask raster."),
-    truth: Path = typer.Argument(..., help="Reference delineation: polygons or a mask raster."),
+    pred: Path = typer.Argument(
+        ..., metavar="PRED", help="Predicted delineation: polygons (any vector format, any CRS) or a mask raster."),
+    truth: Path = typer.Argument(..., metavar="TRUTH", help="Reference delineation: polygons or a mask raster."),
     grid: Path = GridOption,
     iou_threshold: float = typer.Option(OBJECT_IOU_THRESHOLD, "--iou-threshold",
                                         help="IoU at which two objects match."),
@@ -42,7 +49,7 @@ def evaluate(
     quiet: bool = QuietOption,
 ) -> None:
     """Score a prediction against reference labels: pixel IoU/Dice/precision/recall and matched objects."""
-    result = evaluation.evaluate(pred, truth, grid, iou_threshold, where, json_path=json_out, report_path=report,
+    result = _api().evaluate(pred, truth, grid, iou_threshold, where, json_path=json_out, report_path=report,
                                  overwrite=overwrite)
     px, ob = result["pixel"], result["object"]
     table = Table(title=f"{pred.name} against {truth.name}")
@@ -57,7 +64,7 @@ def evaluate(
 
 @command("agreement")
 def agreement(
-    paths: list[Path] = typer.Argument(..., help=(
+    paths: list[Path] = typer.Argument(..., metavar="DELINEATIONS...", help=(
         "Delineations of one scene: one vector file per mapper (or one with --by).")),
     grid: Path = GridOption,
     where: str | None = typer.Option(None, "--where", help="OGR SQL filter on every mapper's polygons."),
@@ -74,7 +81,7 @@ def agreement(
     quiet: bool = QuietOption,
 ) -> None:
     """Agreement between mappers: pairwise IoU/Dice matrices, consensus (majority, STAPLE), a candidate among them."""
-    result = evaluation.agreement(paths, grid, where, by, class_column, candidate,
+    result = _api().agreement(paths, grid, where, by, class_column, candidate,
                                   consensus_path=consensus, json_path=json_out, report_path=report,
                                   overwrite=overwrite)
     table = Table(title=f"agreement of {result['n_mappers']} delineations")
@@ -98,7 +105,7 @@ def agreement(
 
 @command("inventory-stats")
 def inventory_stats(
-    inventory: Path = typer.Argument(..., help="Inventory polygons (any vector format, any CRS)."),
+    inventory: Path = typer.Argument(..., metavar="INVENTORY", help="Inventory polygons (any vector format, any CRS)."),
     where: str | None = typer.Option(None, "--where", help="OGR SQL filter on the polygons."),
     bootstrap: int = typer.Option(100, "--bootstrap", min=0, help="Bootstrap resamples for the power-law intervals."),
     seed: int = typer.Option(0, "--seed", help="Seed of the bootstrap."),
@@ -108,7 +115,7 @@ def inventory_stats(
     quiet: bool = QuietOption,
 ) -> None:
     """Magnitude-frequency statistics of an inventory: density of areas, rollover, power-law tail, inverse gamma."""
-    result = evaluation.inventory_stats(inventory, where, bootstrap, seed, json_path=json_out, report_path=report,
+    result = _api().inventory_stats(inventory, where, bootstrap, seed, json_path=json_out, report_path=report,
                                         overwrite=overwrite)
     pl, ig = result["power_law"], result["inverse_gamma"]
     table = Table(title=f"{inventory.name}: {result['n_objects']} polygons", show_header=False)

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import typer
 
-from massmap.cli.app import QuietOption, command
+from massmap.cli.app import command
+from massmap.cli.options import QuietOption
 from massmap.log import console
 
 

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from massmap.cli.app import QuietOption, command
+from massmap.cli.app import command
+from massmap.cli.options import QuietOption
 from massmap.log import console
-from massmap.simulate.config import SimulationConfig
-from massmap.simulate.dataset import simulate_dataset
+
+if TYPE_CHECKING:
+    from massmap.simulate.config import SimulationConfig
 
 
 @command("simulate")
@@ -34,6 +37,9 @@ def simulate(
     quiet: bool = QuietOption,
 ) -> None:
     """Simulate wrapped interferograms of mountains with labelled mass movements, and a manifest over them."""
+    from massmap.simulate.config import SimulationConfig
+    from massmap.simulate.dataset import simulate_dataset
+
     config = SimulationConfig(
         size=size, pixel_size_m=pixel_size, crs=crs or ("auto" if dem else "EPSG:32632"), orbit=orbit,
         atmosphere_scale=atmosphere_scale, hard_negative_fraction=hard_negative_fraction,

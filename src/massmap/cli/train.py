@@ -9,8 +9,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from massmap.cli.app import QuietOption, command
-from massmap.train import TrainConfig, train
+from massmap.cli.app import command
+from massmap.cli.options import QuietOption
 
 
 @command("train")
@@ -61,6 +61,8 @@ def train_command(
     quiet: bool = QuietOption,
 ) -> None:
     """Train a model on mapped interferograms and write it, with its card, into a model folder."""
+    from massmap.train import TrainConfig, train
+
     if quiet:
         logging.getLogger("lightning").setLevel(logging.ERROR)
     config = TrainConfig(

@@ -1,12 +1,15 @@
 """Model comparison: train architectures and ablations under one budget, score them alike, measure their cost."""
 
-from massmap.compare.measure import NetworkCost, count_parameters, cpu_megapixels_per_second, gflop_per_megapixel
-from massmap.compare.run import BenchmarkConfig, BenchmarkResult, BenchmarkRow, benchmark_models
-from massmap.compare.score import PatchScores, evaluation_split, score_model
-from massmap.compare.studies import BenchmarkRun, ablation_runs, architecture_runs, comparison_runs
+import lazy_loader
 
-__all__ = [
-    "BenchmarkRun", "ablation_runs", "architecture_runs", "comparison_runs", "NetworkCost", "count_parameters",
-    "cpu_megapixels_per_second", "gflop_per_megapixel", "BenchmarkConfig", "BenchmarkResult", "BenchmarkRow",
-    "benchmark_models", "PatchScores", "evaluation_split", "score_model",
-]
+# Names load from their submodules on first use, so importing one light submodule (a settings class, say)
+# does not import torch, geopandas or Dask with its siblings.
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        "measure": ["NetworkCost", "count_parameters", "cpu_megapixels_per_second", "gflop_per_megapixel"],
+        "run": ["BenchmarkConfig", "BenchmarkResult", "BenchmarkRow", "benchmark_models"],
+        "score": ["PatchScores", "evaluation_split", "score_model"],
+        "studies": ["BenchmarkRun", "ablation_runs", "architecture_runs", "comparison_runs"],
+    },
+)

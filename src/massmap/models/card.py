@@ -19,7 +19,10 @@ class ModelCard:
 
     `requires_coherence_file` forbids the phase-consistency proxy in place of a coherence file. `tile_px` is the
     tile size prediction uses by default (chosen on validation scenes, like the threshold); without it, the patch
-    size the network was trained on.
+    size the network was trained on. `backend` is the inference backend `--backend auto` runs on the CPU (a name
+    of `massmap.predict.backends.BACKENDS`; without it, float32 ONNX Runtime). `coherence_floor`: where every
+    pixel of a 16-pixel block has coherence below it, the model has no signal to find (`massmap.predict.signal`):
+    those pixels map to probability 0 and tiles made only of them are not run.
     """
 
     arch: str = "unetplusplus"
@@ -28,6 +31,8 @@ class ModelCard:
     patch_size: int = 256
     threshold: float = 0.5
     tile_px: int | None = None
+    backend: str | None = None
+    coherence_floor: float | None = None
     requires_coherence_file: bool = False
     training_data: dict = field(default_factory=dict)
     training: dict = field(default_factory=dict)

@@ -7,14 +7,17 @@ import io
 import os
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from massmap.atomic import atomic_path
 from massmap.errors import IncompatibleModelError
 from massmap.log import get_logger
 from massmap.models.store import ONNX_FILE, WEIGHTS_FILE, LoadedModel, load_model
+
+if TYPE_CHECKING:
+    import torch
 
 log = get_logger(__name__)
 
@@ -36,6 +39,8 @@ def export_onnx(model: str | os.PathLike | LoadedModel, out: str | os.PathLike |
     `out` defaults to `model.onnx` in the model folder. With `check`, ONNX Runtime must reproduce torch's
     logits on a random tile within MAX_LOGIT_DIFF, else IncompatibleModelError.
     """
+    import torch
+
     loaded = _as_loaded(model)
     out = Path(out) if out is not None else loaded.path / ONNX_FILE
     net = loaded.net.to("cpu").eval()
@@ -60,6 +65,7 @@ def export_onnx(model: str | os.PathLike | LoadedModel, out: str | os.PathLike |
 
 def _check_against_torch(onnx_bytes: bytes, net: torch.nn.Module, example: torch.Tensor, out: Path) -> None:
     import onnxruntime as ort
+    import torch
 
     session = ort.InferenceSession(onnx_bytes, providers=["CPUExecutionProvider"])
     got = session.run(None, {INPUT_NAME: example.numpy()})[0]
@@ -71,19 +77,31 @@ def _check_against_torch(onnx_bytes: bytes, net: torch.nn.Module, example: torch
 
 
 def model_digest(loaded: LoadedModel) -> str:
-    """A short hash of a network's weights and card, naming its cached ONNX export."""
+    """A short hash of a network's weights and card, naming its cached ONNX export.
+
+    A network not yet in memory is hashed from its weights file (no torch needed); one in memory from its tensors.
+    """
     h = hashlib.sha256(loaded.card.to_json().encode())
+    weights = Path(loaded.path) / WEIGHTS_FILE
+    if not loaded.has_network and weights.exists():
+        h.update(b"file:" + weights.read_bytes())
+        return h.hexdigest()[:16]
     for name, tensor in sorted(loaded.net.state_dict().items()):
         h.update(name.encode())
         h.update(tensor.detach().cpu().contiguous().numpy().tobytes())
     return h.hexdigest()[:16]
 
 
-def onnx_cache_dir() -> Path:
-    """Where ONNX exports of models in read-only folders go: $MASSMAP_CACHE_DIR/onnx or ~/.cache/massmap/onnx."""
+def cache_root() -> Path:
+    """massmap's cache folder for derived models: $MASSMAP_CACHE_DIR, else $XDG_CACHE_HOME/massmap (~/.cache)."""
     root = (os.environ.get("MASSMAP_CACHE_DIR")
             or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "massmap")
-    return Path(root) / "onnx"
+    return Path(root)
+
+
+def onnx_cache_dir() -> Path:
+    """Where ONNX exports of models in read-only folders go: the cache folder's onnx/."""
+    return cache_root() / "onnx"
 
 
 def ensure_onnx(loaded: LoadedModel) -> Path:

@@ -5,18 +5,16 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-
-import torch
-from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from typing import TYPE_CHECKING, Any
 
 from massmap.atomic import check_writable
 from massmap.errors import IncompatibleModelError
 from massmap.models.card import ModelCard
-from massmap.models.factory import create_network
+
+if TYPE_CHECKING:
+    import torch
 
 WEIGHTS_FILE = "model.safetensors"
 CARD_FILE = "card.json"
@@ -25,14 +23,59 @@ ONNX_FILE = "model.onnx"
 DEFAULT_MODEL = "default"
 
 
-@dataclass
 class LoadedModel:
-    """A network in eval mode with its card, on a device."""
+    """A network in eval mode with its card, on a device.
 
-    net: torch.nn.Module
-    card: ModelCard
-    path: Path
-    device: torch.device
+    The network is built from the weights file on first use of `net`: ONNX Runtime backends whose exported file is
+    up to date never import torch, so mapping starts within a few seconds.
+    """
+
+    def __init__(self, net: torch.nn.Module | None, card: ModelCard, path: str | os.PathLike,
+                 device: torch.device | str | None = None) -> None:
+        self._net = net
+        self.card = card
+        self.path = Path(path)
+        self._device = device
+
+    def __repr__(self) -> str:
+        return f"LoadedModel({self.card.arch}/{self.card.encoder}, {self.path}, {self.device_type})"
+
+    @property
+    def net(self) -> torch.nn.Module:
+        """The network in eval mode on the model's device (float32; channels-last on the CPU)."""
+        if self._net is None:
+            self._net = _build_network(self.card, self.path, self.device)
+        return self._net
+
+    @property
+    def has_network(self) -> bool:
+        """True once the network is in memory (given, or built by `net`)."""
+        return self._net is not None
+
+    @property
+    def device(self) -> torch.device:
+        """The torch device of the network."""
+        import torch
+
+        if not isinstance(self._device, torch.device):
+            self._device = pick_device(self._device)
+        return self._device
+
+    @property
+    def device_type(self) -> str:
+        """cpu, cuda or mps, found without importing torch where no GPU can be present."""
+        if self._device is None and not _gpu_possible():
+            self._device = "cpu"
+        if isinstance(self._device, str):
+            return self._device.split(":")[0]
+        return self.device.type
+
+
+def _gpu_possible() -> bool:
+    """False when this machine cannot have a CUDA device (Linux without NVIDIA device nodes); True when unsure."""
+    import sys
+
+    return not sys.platform.startswith("linux") or os.path.exists("/dev/nvidiactl")
 
 
 def default_model_dir() -> Path:
@@ -57,6 +100,8 @@ def resolve_model_dir(model: str | os.PathLike) -> Path:
 
 def pick_device(device: str | None = None) -> torch.device:
     """The given device, else CUDA when present, else the CPU."""
+    import torch
+
     if device:
         return torch.device(device)
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -67,6 +112,8 @@ def save_model(net: torch.nn.Module, card: ModelCard, folder: str | os.PathLike,
 
     Anything else in an existing folder (training log, checkpoints, figures) is kept; its ONNX export is not.
     """
+    from safetensors.torch import save_file
+
     folder = Path(folder)
     check_writable(folder)
     state = {k: v.detach().to("cpu").contiguous() for k, v in net.state_dict().items()}
@@ -98,9 +145,20 @@ def save_model(net: torch.nn.Module, card: ModelCard, folder: str | os.PathLike,
 
 
 def load_model(model: str | os.PathLike = DEFAULT_MODEL, device: str | None = None) -> LoadedModel:
-    """Load a model folder (or `default`): build the network its card names and load its weights as float32."""
+    """A model folder (or `default`): its card now, its network (float32, from the weights) on first use."""
     path = resolve_model_dir(model)
     card = ModelCard.read(path / CARD_FILE)
+    return LoadedModel(None, card, path, device)
+
+
+def _build_network(card: ModelCard, path: Path, device: Any) -> torch.nn.Module:
+    """Build the network the card names and load its weights as float32, in eval mode on `device`."""
+    import torch
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    from massmap.models.factory import create_network
+
     try:
         state = load_file(str(path / WEIGHTS_FILE))
     except (SafetensorError, OSError) as exc:
@@ -113,11 +171,10 @@ def load_model(model: str | os.PathLike = DEFAULT_MODEL, device: str | None = No
         first = str(exc).strip().splitlines()[0]
         raise IncompatibleModelError(
             f"{path}: weights do not fit the card's {card.arch}/{card.encoder} ({first})") from None
-    dev = pick_device(device)
-    net = net.to(dev).eval()
-    if dev.type == "cpu":
+    net = net.to(device).eval()
+    if device.type == "cpu":
         net = net.to(memory_format=torch.channels_last)
-    return LoadedModel(net=net, card=card, path=path, device=dev)
+    return net
 
 
 def card_in_weights(path: str | os.PathLike) -> ModelCard | None:

@@ -3,7 +3,14 @@
 `from massmap.orbits import combine_orbit_files, combine_orbits, slope_visibility`.
 """
 
-from massmap.orbits.combine import combine_orbit_files, combine_orbits
-from massmap.orbits.visibility import slope_visibility, terrain_under_polygons
+import lazy_loader
 
-__all__ = ["combine_orbit_files", "combine_orbits", "slope_visibility", "terrain_under_polygons"]
+# Names load from their submodules on first use, so importing one light submodule (a settings class, say)
+# does not import torch, geopandas or Dask with its siblings.
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        "combine": ["combine_orbit_files", "combine_orbits"],
+        "visibility": ["slope_visibility", "terrain_under_polygons"],
+    },
+)

@@ -17,6 +17,7 @@ import pandas as pd
 import shapely
 
 from massmap.area import geodesic_area_m2
+from massmap.constants import ORBIT_MATCH_MIN_IOU
 from massmap.errors import BadInputError
 from massmap.io.formats import vector_format
 from massmap.io.labels import read_polygons
@@ -33,8 +34,7 @@ from massmap.orbits.visibility import (
 
 log = get_logger(__name__)
 
-# Pairs overlapping less than this IoU are two single-orbit detections, not one seen twice.
-DEFAULT_MIN_IOU = 0.1
+DEFAULT_MIN_IOU = ORBIT_MATCH_MIN_IOU
 BOTH, ASCENDING, DESCENDING = "both", "ascending", "descending"
 
 

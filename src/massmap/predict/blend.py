@@ -54,7 +54,7 @@ class StripBlender:
     """Weighted sums of tile predictions over a rolling window of scene rows; finished rows go to a sink.
 
     Bands are blended independently (probability, and the TTA spread when present). Invalid input pixels
-    (nodata) come out as NaN.
+    (nodata) come out as NaN, valid pixels without signal (`massmap.predict.signal`) as 0.
     """
 
     def __init__(self, height: int, width: int, bands: int, sink: RowSink) -> None:
@@ -64,6 +64,7 @@ class StripBlender:
         self._sum = np.zeros((bands, 0, width), dtype=np.float32)
         self._weight = np.zeros((0, width), dtype=np.float32)
         self._valid = np.zeros((0, width), dtype=bool)
+        self._signal = np.zeros((0, width), dtype=bool)
 
     def _reserve(self, stop_row: int) -> None:
         """Grow the buffer so it reaches scene row `stop_row` (exclusive)."""
@@ -75,15 +76,18 @@ class StripBlender:
         self._sum = np.concatenate([self._sum, np.zeros((self.bands, extra, self.width), np.float32)], axis=1)
         self._weight = np.concatenate([self._weight, np.zeros((extra, self.width), np.float32)], axis=0)
         self._valid = np.concatenate([self._valid, np.zeros((extra, self.width), bool)], axis=0)
+        self._signal = np.concatenate([self._signal, np.zeros((extra, self.width), bool)], axis=0)
 
-    def set_valid(self, row0: int, valid: np.ndarray) -> None:
-        """Record which pixels of rows row0.. have valid input (bool (rows, width))."""
+    def set_valid(self, row0: int, valid: np.ndarray, signal: np.ndarray | None = None) -> None:
+        """Record which pixels of rows row0.. have valid input, and which of those have signal (bool (rows, width))."""
+        signal = valid if signal is None else signal
         if row0 < self._top:
-            valid = valid[self._top - row0:]
+            valid, signal = valid[self._top - row0:], signal[self._top - row0:]
             row0 = self._top
         self._reserve(row0 + valid.shape[0])
         r = row0 - self._top
         self._valid[r:r + valid.shape[0]] = valid
+        self._signal[r:r + valid.shape[0]] = signal
 
     def add(self, values: np.ndarray, row0: int, col0: int, weights: np.ndarray) -> None:
         """Add one tile's (bands, tile, tile) prediction at scene (row0, col0); padding beyond the scene is cut."""
@@ -107,9 +111,12 @@ class StripBlender:
         weight = self._weight[:n]
         with np.errstate(invalid="ignore", divide="ignore"):
             block = self._sum[:, :n] / weight
-        block[:, ~self._valid[:n] | (weight <= 0)] = np.nan
+        valid, signal = self._valid[:n], self._signal[:n]
+        block[:, valid & ~signal] = 0.0
+        block[:, ~valid | (signal & (weight <= 0))] = np.nan
         self._sink(self._top, block.astype(np.float32, copy=False))
         self._sum = self._sum[:, n:].copy()
         self._weight = self._weight[n:].copy()
         self._valid = self._valid[n:].copy()
+        self._signal = self._signal[n:].copy()
         self._top = stop_row

@@ -13,11 +13,10 @@ import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import numpy as np
 import rasterio
-import torch
 from rasterio.errors import NotGeoreferencedWarning
 from rasterio.windows import Window
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn
@@ -25,25 +24,26 @@ from rich.text import Text
 
 from massmap import preflight
 from massmap.atomic import atomic_path, private_tempdir
-from massmap.constants import MIN_MAPPED_AREA_M2
 from massmap.errors import BadInputError, IncompatibleModelError, MassmapError
 from massmap.grid import Grid
 from massmap.io.formats import check_raster_output, vector_format
 from massmap.io.output_check import check_outputs
 from massmap.io.scene import SceneReader, check_phase_range, open_scene
-from massmap.io.styling import add_score_style, describe_probability
-from massmap.io.write import copy_as_cog, write_vector
 from massmap.log import console, get_logger
 from massmap.models.channels import KNOWN_CHANNELS, encode_channels
 from massmap.models.store import LoadedModel, load_model
-from massmap.predict.backends import BACKENDS, DEFAULT_CPU_BACKEND, Runner, make_runner
+from massmap.predict.backends import Runner, make_runner, resolve_backend
 from massmap.predict.blend import StripBlender, tile_weights
+from massmap.predict.settings import PredictSettings
+from massmap.predict.signal import signal_pixels
 from massmap.predict.tiling import TileLayout, pad_to_tile
 from massmap.predict.tta import predict_tta
 from massmap.products import resolve_scene
 from massmap.provenance import provenance, weights_id
 from massmap.terrain import downslope_los_sensitivity
-from massmap.vectorize import polygons_from_raster
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 log = get_logger(__name__)
 
@@ -56,7 +56,11 @@ GDAL_CACHE_BYTES = 64 * 2**20
 
 @dataclass
 class PredictionTimings:
-    """Where the time of one prediction went (seconds), and how much was mapped."""
+    """Where the time of one prediction went (seconds), and how much was mapped.
+
+    `tiles` is the number the network ran, `tiles_skipped` those without signal (all nodata, or coherence below
+    the model's floor) that it did not need to.
+    """
 
     tiles: int
     megapixels: float
@@ -68,6 +72,7 @@ class PredictionTimings:
     write_seconds: float
     overlap_factor: float
     backend: str
+    tiles_skipped: int = 0
 
     @property
     def megapixels_per_second(self) -> float:
@@ -87,29 +92,21 @@ class PredictionResult:
     paths: dict[str, Path] = field(default_factory=dict)
 
 
-def resolve_backend(backend: str, device: torch.device) -> str:
-    """The backend to use: `auto` is the faster one measured on this device (ONNX Runtime on the CPU)."""
-    if backend == "auto":
-        return DEFAULT_CPU_BACKEND if device.type == "cpu" else "torch"
-    if backend not in BACKENDS:
-        raise BadInputError(f"unknown backend {backend!r}; choose one of auto, {', '.join(BACKENDS)}")
-    if backend == "onnx" and device.type != "cpu":
-        raise BadInputError("the onnx backend runs on the CPU only; use --backend torch on a GPU")
-    return backend
-
-
 def check_model_fits(loaded: LoadedModel, reader: SceneReader) -> None:
     """Refuse a model whose input channels the scene cannot provide; warn when coherence is only a proxy."""
     card, where = loaded.card, loaded.path
     unknown = [c for c in card.channels if c not in KNOWN_CHANNELS]
     if unknown:
         raise IncompatibleModelError(f"{where}: unknown input channels {unknown}; known: {', '.join(KNOWN_CHANNELS)}")
-    first_conv = next((m for m in loaded.net.modules() if isinstance(m, torch.nn.Conv2d)), None)
-    if first_conv is not None and first_conv.in_channels != card.in_channels:
-        raise IncompatibleModelError(
-            f"{where}: the network takes {first_conv.in_channels} input channels, its card lists "
-            f"{card.in_channels} ({', '.join(card.channels)})"
-        )
+    if loaded.has_network:  # an ONNX backend does not build the torch network; its runner checks the input instead
+        import torch
+
+        first_conv = next((m for m in loaded.net.modules() if isinstance(m, torch.nn.Conv2d)), None)
+        if first_conv is not None and first_conv.in_channels != card.in_channels:
+            raise IncompatibleModelError(
+                f"{where}: the network takes {first_conv.in_channels} input channels, its card lists "
+                f"{card.in_channels} ({', '.join(card.channels)})"
+            )
     if "coherence" in card.channels and not reader.has_coherence:
         if card.requires_coherence_file:
             raise IncompatibleModelError(
@@ -170,9 +167,13 @@ class _Timer:
 
 def _blend_scene(
     reader: SceneReader, loaded: LoadedModel, runner: Runner, layout: TileLayout, blender: StripBlender,
-    batch_size: int, tta: bool, timer: _Timer, progress: Progress,
+    batch_size: int, tta: bool, timer: _Timer, progress: Progress, skip_signal_free: bool = True,
 ) -> int:
-    """Read tile rows, run batches of tiles, blend them; returns the number of tiles the network saw."""
+    """Read tile rows, run batches of tiles, blend them; returns the number of tiles the network saw.
+
+    Tiles without a signal pixel (`massmap.predict.signal`) are not run unless `skip_signal_free` is False; their
+    pixels come out the same either way.
+    """
     grid, card = reader.grid, loaded.card
     rows0, cols0 = layout.row_starts, layout.col_starts
     n_rows, n_cols = len(rows0), len(cols0)
@@ -220,13 +221,14 @@ def _blend_scene(
                 los = downslope_los_sensitivity(sw.dem_m, pixel_size_m, sw.look_enu)  # type: ignore[arg-type]
             channels = pad_to_tile(encode_channels(card.channels, sw.phase_rad, sw.coherence, sw.dem_m, pixel_size_m,
                                                    los), layout.tile_px)
-            blender.set_valid(r0, sw.valid)
-            valid = pad_to_tile(sw.valid[None], layout.tile_px)[0]
+            signal = signal_pixels(sw.coherence, sw.valid, card.coherence_floor, r0)
+            blender.set_valid(r0, sw.valid, signal)
+            state["any_valid"] = state["any_valid"] or bool(sw.valid.any())
+            worth_running = pad_to_tile((signal if skip_signal_free else np.ones_like(signal))[None], layout.tile_px)[0]
         for j, c0 in enumerate(cols0):
-            if not valid[:, c0:c0 + layout.tile_px].any():
-                progress.advance(task, 1)  # nothing to predict: the tile stays nodata
+            if not worth_running[:, c0:c0 + layout.tile_px].any():
+                progress.advance(task, 1)  # nodata stays NaN, valid pixels without signal 0
                 continue
-            state["any_valid"] = True
             expected[k] += 1
             batch.append((k, j))
             arrays.append(channels[:, :, c0:c0 + layout.tile_px])
@@ -248,24 +250,18 @@ def predict_scene(
     scene: str | os.PathLike,
     output: str | os.PathLike | None = None,
     *,
+    settings: PredictSettings | None = None,
     coherence: str | os.PathLike | None = None,
     dem: str | os.PathLike | None = None,
     los: str | os.PathLike | None = None,
     probability: str | os.PathLike | None = None,
     model: str | os.PathLike | LoadedModel = "default",
-    threshold: float | None = None,
-    min_area_m2: float = MIN_MAPPED_AREA_M2,
-    overlap: float = 0.25,
-    tta: bool = False,
-    backend: str = "auto",
-    batch_size: int = 4,
     band: int | None = None,
     rewrap: bool = False,
     pixel_size_m: float | None = None,
     num_threads: int | None = None,
     progress: bool = True,
     return_probability: bool | None = None,
-    tile_px: int | None = None,
     fill_holes_below_m2: float | None = None,
     device: str | None = None,
     zero_nodata: bool | None = None,
@@ -273,17 +269,21 @@ def predict_scene(
     report: str | os.PathLike | None = None,
     aoi: str | os.PathLike | None = None,
     overwrite: bool = True,
+    skip_signal_free_tiles: bool = True,
+    **setting_changes: Any,
 ) -> PredictionResult:
     """Map mass-movement phase patterns in one interferogram to polygons (and a probability map).
 
     Writes the polygons to `output` (GeoPackage, scene CRS; columns area_m2, score, score_max, uncertainty,
     source) and the blended probability to `probability` (Cloud-Optimised GeoTIFF, float32, NaN = nodata),
-    each atomically. `model` is "default", a model folder or a LoadedModel; `threshold` defaults to the
-    card's; `backend` "auto" picks the faster measured backend (ONNX Runtime on the CPU). `dem` and `los` (the
-    LOS geometry, see `massmap.io.los`) feed models with slope or los channels. The probability
-    array is returned when `return_probability`, or by default when no file is written and the scene has at
-    most SMALL_SCENE_PIXELS pixels. `tile_px` defaults to the card's
-    (`ModelCard.prediction_tile_px`). `scene` may be any address `massmap.products` resolves (a LiCSAR pair
+    each atomically. How it maps is `settings` (a `PredictSettings`: tile_px, overlap, batch_size, backend,
+    threshold, min_area_m2, tta), with any of those fields also accepted as keyword arguments that change it
+    (`predict_scene(scene, threshold=0.6)`); a None threshold or tile size means the model card's. `model` is
+    "default", a model folder or a LoadedModel. `dem` and `los` (the LOS geometry, see `massmap.io.los`) feed
+    models with slope or los channels. The probability array is returned when `return_probability`, or by
+    default when no file is written and the scene has at most SMALL_SCENE_PIXELS pixels. Tiles without signal
+    (all nodata, or coherence below the card's `coherence_floor`) are not run; `skip_signal_free_tiles=False`
+    runs them too, with the same output. `scene` may be any address `massmap.products` resolves (a LiCSAR pair
     folder, a HyP3 folder or zip, `ifgramStack.h5::DATE1_DATE2`); a product's own DEM and LOS files are used
     when the model needs them and none are given. `zero_nodata` and `coherence_band`: see `SceneReader`.
     `report` writes the scene's self-contained HTML page (`massmap.scene_report`). `aoi` (polygons in any
@@ -302,20 +302,13 @@ def predict_scene(
         check_raster_output(probability)
     outputs = {name: checked[option] for name, option in (("output", "--output"), ("probability", "--probability"),
                                                           ("report", "--report")) if option in checked}
-    if min_area_m2 < 0:
-        raise BadInputError(f"--min-area must be 0 or more (m2), got {min_area_m2:g}")
-    if batch_size < 1:
-        raise BadInputError(f"--batch-size must be at least 1, got {batch_size}")
-    if not 0.0 <= overlap <= 0.5:
-        raise BadInputError(f"--overlap must be between 0 and 0.5 of a tile, got {overlap}")
-    if tile_px is not None and (tile_px < 32 or tile_px % 32):
-        # Every smp encoder halves a tile five times.
-        raise BadInputError(f"--tile-px must be a multiple of 32 (at least 32), got {tile_px}")
+    settings = (settings or PredictSettings()).replace(**setting_changes)  # checks the values
     loaded = model if isinstance(model, LoadedModel) else load_model(model, device)
-    threshold = loaded.card.threshold if threshold is None else float(threshold)
+    threshold = loaded.card.threshold if settings.threshold is None else float(settings.threshold)
     if not 0.0 < threshold < 1.0:
         raise BadInputError(f"--threshold must be between 0 and 1, got {threshold}")
-    backend = resolve_backend(backend, loaded.device)
+    min_area_m2, tta, batch_size = settings.min_area_m2, settings.tta, settings.batch_size
+    backend = resolve_backend(settings.backend, loaded.device_type, loaded.card.backend).name
     timer = _Timer()
     with contextlib.ExitStack() as stack:
         stack.enter_context(rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_BYTES, GDAL_NUM_THREADS="ALL_CPUS"))
@@ -326,7 +319,8 @@ def predict_scene(
         check_model_fits(loaded, reader)
         preflight.check_scene(reader)
         grid = reader.grid
-        layout = TileLayout.for_scene(grid.height, grid.width, tile_px or loaded.card.prediction_tile_px, overlap)
+        layout = TileLayout.for_scene(grid.height, grid.width, settings.tile_px or loaded.card.prediction_tile_px,
+                                      settings.overlap)
         bands = 2 if tta else 1
         workdir = stack.enter_context(private_tempdir("predict"))
         preflight.check_resources(grid, layout.tile_px, bands, workdir,
@@ -349,11 +343,15 @@ def predict_scene(
 
                 blender = StripBlender(grid.height, grid.width, bands, write_rows)
                 with _progress(progress) as bar:
-                    tiles = _blend_scene(reader, loaded, runner, layout, blender, batch_size, tta, timer, bar)
+                    tiles = _blend_scene(reader, loaded, runner, layout, blender, batch_size, tta, timer, bar,
+                                         skip_signal_free_tiles)
                 dst.update_tags(**made_of)
             runner_name = runner.name
             del runner  # frees ONNX Runtime's activation arena before vectorising and writing
             with timer("vectorize"):
+                # geopandas and shapely load here, after the tiles: the first tile does not wait for them.
+                from massmap.vectorize import polygons_from_raster
+
                 polygons = polygons_from_raster(
                     blended_path, grid, threshold, min_area, fill_below, source=Path(scene).name,
                 )
@@ -365,9 +363,11 @@ def predict_scene(
 
                 with timer("write"):
                     page = scene_report(reader, blended_path, polygons, threshold, _report_parameters(
-                        scene, reader, loaded, threshold, min_area_m2, layout, overlap, runner_name, tta))
+                        scene, reader, loaded, threshold, min_area_m2, layout, settings.overlap, runner_name, tta))
             with timer("write"):
                 if "probability" in outputs:
+                    from massmap.io.styling import describe_probability
+
                     describe_probability(blended_path, _probability_tags(scene, loaded, threshold), spread_band=tta)
                 _write_outputs(polygons, blended_path, outputs, made_of, page, threshold)
             if return_probability is None:
@@ -382,7 +382,7 @@ def predict_scene(
         tiles=tiles, megapixels=grid.height * grid.width / 1e6, seconds=seconds,
         network_seconds=s.get("network", 0.0), read_seconds=s.get("read", 0.0), blend_seconds=s.get("blend", 0.0),
         vectorize_seconds=s.get("vectorize", 0.0), write_seconds=s.get("write", 0.0),
-        overlap_factor=layout.overlap_factor, backend=runner_name,
+        overlap_factor=layout.overlap_factor, backend=runner_name, tiles_skipped=layout.n_tiles - tiles,
     )
     log.info("%d polygons above %.2f and %g %s; %.2f megapixels in %.1f s", len(polygons), threshold, min_area,
              "m2" if min_area == min_area_m2 else "pixels", timings.megapixels, seconds)
@@ -459,6 +459,9 @@ def _input_files(scene: str | os.PathLike, *given: str | os.PathLike | None) -> 
 def _write_outputs(polygons: gpd.GeoDataFrame, blended_path: Path, outputs: dict[str, Path],
                    metadata: dict[str, str], page=None, threshold: float = 0.5) -> None:
     """Write every output under a temporary name first and rename them together, so a failure leaves none."""
+    from massmap.io.styling import add_score_style
+    from massmap.io.write import copy_as_cog, write_vector
+
     with contextlib.ExitStack() as stack:
         if page is not None:
             page.write(stack.enter_context(atomic_path(outputs["report"])))

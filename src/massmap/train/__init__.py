@@ -1,6 +1,13 @@
 """Training: settings, the Lightning module and data module, losses, the run itself and its log."""
 
-from massmap.train.config import TrainConfig
-from massmap.train.run import TrainResult, train
+import lazy_loader
 
-__all__ = ["TrainConfig", "TrainResult", "train"]
+# Names load from their submodules on first use, so importing one light submodule (a settings class, say)
+# does not import torch, geopandas or Dask with its siblings.
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        "config": ["TrainConfig"],
+        "run": ["TrainResult", "train"],
+    },
+)

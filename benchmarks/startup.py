@@ -1,0 +1,107 @@
+"""How long the command line takes to start: medians of several runs of each case, each in a fresh process.
+
+Cases: `massmap --help`, `massmap CMD --help` for every command, `massmap info SCENE`, and the time from the
+command to the first tile of `massmap predict` (the moment its progress bar first advances, read from a
+marker the benchmark's hook writes) and to its end, on a 256 x 256 simulated scene with the default model.
+Targets (issue 21): every --help under 1 s, info under 2 s, the first tile within 3 s on a warm disk.
+
+    python benchmarks/startup.py              # 5 runs of each case
+    python benchmarks/startup.py --runs 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from machine import machine_line  # noqa: E402
+
+# Run inside the timed `massmap predict` process: note the time when the first batch of tiles has been predicted.
+_FIRST_TILE_HOOK = """
+import os, sys, time
+import massmap.predict.run as run
+inner = run.make_runner
+def timed_runner(*args, **kwargs):
+    runner = inner(*args, **kwargs)
+    def call(tiles):
+        out = runner(tiles)
+        marker = os.environ["MASSMAP_FIRST_TILE_FILE"]
+        if not os.path.exists(marker):
+            with open(marker, "w") as f:
+                f.write(repr(time.time()))
+        return out
+    call.name = runner.name
+    return call
+run.make_runner = timed_runner
+from massmap.cli import app
+app(prog_name="massmap", args=sys.argv[1:])
+"""
+
+
+def _run(args: list[str], env: dict | None = None) -> float:
+    """Wall-clock seconds of one command in a fresh process; fails loudly if it fails."""
+    start = time.perf_counter()
+    subprocess.run(args, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    return time.perf_counter() - start
+
+
+def _first_tile(scene: Path, workdir: Path, run: int) -> tuple[float, float]:
+    """Seconds from starting `massmap predict` to its first predicted tiles, and to its end."""
+    marker = workdir / f"first_tile_{run}.txt"
+    env = dict(os.environ, MASSMAP_FIRST_TILE_FILE=str(marker))
+    out = workdir / f"predicted_{run}.gpkg"
+    start_wall = time.time()
+    total = _run([sys.executable, "-c", _FIRST_TILE_HOOK, "predict", str(scene), "-o", str(out), "--quiet"], env)
+    return float(marker.read_text()) - start_wall, total
+
+
+def _scene(workdir: Path) -> Path:
+    """A 256 x 256 simulated scene (phase and coherence files) to run info and predict on."""
+    from massmap.simulate.config import SimulationConfig
+    from massmap.simulate.dataset import write_scene
+    from massmap.simulate.scene import simulate_scene
+
+    scene = simulate_scene(SimulationConfig(size=256), 2027)
+    return write_scene(scene, workdir, "startup", quicklook=False)["phase"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="Runs of each case (the median is reported).")
+    args = parser.parse_args()
+    from typer.main import get_command
+
+    from massmap.cli import app
+
+    massmap = [sys.executable, "-m", "massmap"]
+    commands = sorted(get_command(app).commands)
+    rows: list[tuple[str, list[float], float]] = []
+    with tempfile.TemporaryDirectory(prefix="massmap-startup-") as tmp:
+        workdir = Path(tmp)
+        scene = _scene(workdir)
+        _run(massmap + ["predict", str(scene), "-o", str(workdir / "warm.gpkg"), "--quiet"])  # warm disk, ONNX
+        cases: list[tuple[str, list[str], float]] = [("massmap --help", massmap + ["--help"], 1.0)]
+        cases += [(f"massmap {c} --help", massmap + [c, "--help"], 1.0) for c in commands]
+        cases += [("massmap info SCENE (256 px)", massmap + ["info", str(scene)], 2.0)]
+        for label, cmd, target in cases:
+            rows.append((label, [_run(cmd) for _ in range(args.runs)], target))
+        first, total = zip(*(_first_tile(scene, workdir, k) for k in range(args.runs)))
+        rows.append(("massmap predict: first tile (256 px)", list(first), 3.0))
+        rows.append(("massmap predict: whole run (256 px)", list(total), float("nan")))
+    print(machine_line())
+    print(f"load average at the end: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"{'case':44s} {'median s':>9s} {'min s':>7s} {'max s':>7s} {'target s':>9s}")
+    for label, times, target in rows:
+        ok = "" if target != target else ("  ok" if statistics.median(times) < target else "  MISSED")
+        print(f"{label:44s} {statistics.median(times):9.2f} {min(times):7.2f} {max(times):7.2f} {target:9.1f}{ok}")
+
+
+if __name__ == "__main__":
+    main()
