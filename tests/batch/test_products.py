@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from massmap.batch import read_catalog, scenes_from_paths
 from massmap.cli import app
 from massmap.errors import BadInputError
+from massmap.predict.settings import PredictSettings
 from tests.products.factories import FRAME, PAIRS, licsbas_frame, mintpy_stack
 
 
@@ -59,7 +60,7 @@ def test_a_licsar_pair_and_a_mintpy_pair_are_mapped_and_named(tiny_model: Path, 
 
     geoc = licsbas_frame(tmp_path / "in", pairs=PAIRS[:1])
     stack = mintpy_stack(tmp_path / "in" / "ifgramStack.h5", pairs=PAIRS[:1])
-    settings = BatchSettings(str(tiny_model), model_id(tiny_model), backend="torch")
+    settings = BatchSettings(str(tiny_model), model_id(tiny_model), PredictSettings(backend="torch"))
     out = tmp_path / "out"
     out.mkdir()
     for entry in scenes_from_paths([geoc, stack], zero_nodata=True):
@@ -77,7 +78,8 @@ def test_scene_pages_and_a_summary_page_of_thumbnails_linking_to_them(tiny_model
     from massmap.batch.summary_page import write_summary_page
 
     geoc = licsbas_frame(tmp_path / "in", pairs=PAIRS[:2])
-    settings = BatchSettings(str(tiny_model), model_id(tiny_model), threshold=0.3, backend="torch", report=True)
+    settings = BatchSettings(str(tiny_model), model_id(tiny_model), PredictSettings(threshold=0.3, backend="torch"),
+                             report=True)
     out = tmp_path / "out"
     out.mkdir()
     entries = scenes_from_paths([geoc])
