@@ -105,7 +105,8 @@ def test_rerun_with_report_skips_scenes_that_have_their_page(tiny_model: Path, t
     out = tmp_path / "out"
     out.mkdir()
     (entry,) = scenes_from_paths([geoc])
-    map_scene(entry, out, BatchSettings(str(tiny_model), model_id(tiny_model), backend="torch", report=True))
+    map_scene(entry, out, BatchSettings(str(tiny_model), model_id(tiny_model), PredictSettings(backend="torch"),
+                                        report=True))
     # Everything is complete: no cluster starts, the scene is skipped and the summary page is written.
     result = predict_batch([entry], out, model=tiny_model, backend="torch", report=True, progress=False)
     assert [o.status for o in result.outcomes] == ["skipped"]

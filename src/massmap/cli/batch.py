@@ -38,7 +38,7 @@ def _fmt(value: float, digits: int) -> str:
 @command("predict-batch")
 def predict_batch_command(
     inputs: list[Path] | None = typer.Argument(
-        None, metavar="INPUTS...", help="Phase rasters, folders (a LiCSAR frame or GEOC folder, HyP3 products), "
+        None, metavar="INPUTS", help="Phase rasters, folders (a LiCSAR frame or GEOC folder, HyP3 products), "
         "HyP3 zips or MintPy ifgramStack.h5 (every pair); coherence, dates and orbit found from product naming."),
     catalog: Path | None = typer.Option(
         None, "--catalog", metavar="PATH",

@@ -64,7 +64,7 @@ def evaluate(
 
 @command("agreement")
 def agreement(
-    paths: list[Path] = typer.Argument(..., metavar="DELINEATIONS...", help=(
+    paths: list[Path] = typer.Argument(..., metavar="DELINEATIONS", help=(
         "Delineations of one scene: one vector file per mapper (or one with --by).")),
     grid: Path = GridOption,
     where: str | None = typer.Option(None, "--where", help="OGR SQL filter on every mapper's polygons."),
