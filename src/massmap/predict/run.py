@@ -41,6 +41,7 @@ from massmap.predict.tta import predict_tta
 from massmap.products import resolve_scene
 from massmap.provenance import provenance, weights_id
 from massmap.terrain import downslope_los_sensitivity
+from massmap.vectorize import polygons_from_raster
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -349,9 +350,6 @@ def predict_scene(
             runner_name = runner.name
             del runner  # frees ONNX Runtime's activation arena before vectorising and writing
             with timer("vectorize"):
-                # geopandas and shapely load here, after the tiles: the first tile does not wait for them.
-                from massmap.vectorize import polygons_from_raster
-
                 polygons = polygons_from_raster(
                     blended_path, grid, threshold, min_area, fill_below, source=Path(scene).name,
                 )
