@@ -25,7 +25,7 @@ from machine import machine_line
 
 from massmap.data import AugmentSettings, PatchDataset, PatchSampler, build_scene_index
 from massmap.io.manifest import ManifestRow
-from massmap.models.channels import channels_for
+from massmap.inputs import channels_for
 from massmap.models.factory import DEFAULT_ARCH, DEFAULT_ENCODER, create_network
 from massmap.train.losses import make_loss
 from massmap.train.run import cpu_has_native_bf16

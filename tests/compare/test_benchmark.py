@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from massmap.cli import app
 from massmap.compare.run import RunRecord
 from massmap.compare.score import score_model
+from massmap.inputs import channels_for
 from massmap.models import create_network
 from massmap.train import TrainConfig
 from tests.compare.test_measure import conv_gflop_per_megapixel
@@ -62,7 +63,7 @@ def test_table_has_one_row_per_combination_with_finite_numbers(comparison):
 def test_parameters_and_gflop_per_megapixel_match_an_independent_count(comparison):
     _, out = comparison
     for row in read_rows(out):
-        channels = {"sincos": 3, "raw": 2, "repeat": 4}[row["encoding"]]
+        channels = len(channels_for(row["encoding"]))
         net = create_network(row["arch"], row["encoder"], channels)
         assert int(row["parameters"]) == sum(p.numel() for p in net.parameters())
         assert float(row["gflop_per_mp"]) == pytest.approx(conv_gflop_per_megapixel(net, channels, 64), rel=1e-9)
@@ -75,7 +76,7 @@ def test_ablation_rows_exist_with_their_settings(comparison):
     assert [(float(r["neg_ratio"]), r["hard_negatives"]) for r in ratio] == [
         (0.0, "True"), (1.0, "True"), (1.0, "False"), (3.0, "True"), (3.0, "False")]
     encoding = [r for r in rows if r["study"] == "encoding ablation"]
-    assert [r["encoding"] for r in encoding] == ["sincos", "raw", "repeat"]
+    assert [r["encoding"] for r in encoding] == ["sincos", "raw", "repeat", "residual", "sincos+residual"]
     assert {(r["arch"], r["encoder"]) for r in ratio + encoding} == {("unet", "resnet18")}
     # The base settings are trained once and shared by three rows.
     base = {r["run"] for r in rows if r["setting"] in ("unet / resnet18", "positives only", "sincos")}
@@ -90,6 +91,8 @@ def test_ablation_rows_exist_with_their_settings(comparison):
             data["unet-resnet18-sincos-neg3-hard"]["hard_negatives_per_epoch"]) == (2, 3)
     assert cards["unet-resnet18-raw-neg0"]["channels"] == ["phase", "coherence"]
     assert cards["unet-resnet18-repeat-neg0"]["channels"] == ["phase", "phase", "phase", "coherence"]
+    assert cards["unet-resnet18-residual-neg0"]["channels"] == ["res4_sin", "res4_cos", "res12_sin", "res12_cos",
+                                                                "coherence"]
     for card in cards.values():
         assert card["training"]["seed"] == 0 and card["training"]["max_minutes"] == 2.0
 
@@ -114,7 +117,7 @@ def test_rerun_skips_finished_runs_and_completes_an_unfinished_one(comparison):
     after = {p.parent.name: p.stat().st_mtime_ns for p in out.glob("*/model.safetensors")}
     changed = {name for name in weights if after[name] != weights[name]}
     assert changed == {"fpn-resnet18-sincos-neg0"}
-    assert len(read_rows(out)) == 10
+    assert len(read_rows(out)) == 12
 
 
 def test_unknown_architecture_is_refused_in_one_line_before_training(tmp_path):

@@ -21,13 +21,13 @@ def test_ratio_ablation_is_0_1_and_3_negatives_with_and_without_hard_negatives()
     assert {r.encoding for r in runs} == {"sincos"}
 
 
-def test_encoding_ablation_is_sincos_raw_repeat_and_the_base_run_is_shared():
+def test_encoding_ablation_is_every_registered_encoding_and_the_base_run_is_shared():
     runs = comparison_runs(["unetplusplus"], ["resnet18"])
     encoding = [r for r in runs if r.study == STUDY_ENCODING]
-    assert [r.encoding for r in encoding] == ["sincos", "raw", "repeat"]
+    assert [r.encoding for r in encoding] == ["sincos", "raw", "repeat", "residual", "sincos+residual"]
     assert {r.neg_ratio for r in encoding} == {0.0}
-    # The architecture row, "positives only" and "sincos" are one model: 1 + 4 + 2 models for 9 rows.
-    assert len(runs) == 9 and len({r.name for r in runs}) == 7
+    # The architecture row, "positives only" and "sincos" are one model: 1 + 4 + 4 models for 11 rows.
+    assert len(runs) == 11 and len({r.name for r in runs}) == 9
 
 
 def test_input_ablation_adds_slope_and_los_only_when_every_scene_has_them(tmp_path):
@@ -39,9 +39,10 @@ def test_input_ablation_adds_slope_and_los_only_when_every_scene_has_them(tmp_pa
         return config, [r for r in config.runs() if r.study == STUDY_ENCODING]
 
     _, plain = encoding_rows(write_training_set(tmp_path / "plain"))
-    assert [r.setting for r in plain] == ["sincos", "raw", "repeat"]
+    assert [r.setting for r in plain] == ["sincos", "raw", "repeat", "residual", "sincos+residual"]
     config, terrain = encoding_rows(write_training_set(tmp_path / "terrain", terrain=True))
-    assert [r.setting for r in terrain] == ["sincos", "raw", "repeat", "sincos + slope + los"]
+    assert [r.setting for r in terrain] == ["sincos", "raw", "repeat", "residual", "sincos+residual",
+                                            "sincos + slope + los"]
     settings = config.train_config(terrain[-1])
     assert settings.channels == ("sin", "cos", "coherence", "slope", "los")
     assert terrain[-1].name == "unetplusplus-resnet18-sincos-slope-los-neg0"

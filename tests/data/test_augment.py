@@ -38,7 +38,7 @@ def test_constant_offset_shifts_every_pixel_alike_and_keeps_label_and_coherence(
     patch = _patch()
     shifted = offset_phase(patch.phase_rad, 1.25)
     np.testing.assert_allclose(_phasor_difference(shifted, patch.phase_rad), 1.25, atol=1e-5)
-    settings = AugmentSettings(flips=False, rotations=False, conjugation=False, decorrelation_probability=0.0)
+    settings = AugmentSettings(flips=False, rotations=False, conjugation=False, phase_offset=True)
     out = augment_patch(patch, np.random.default_rng(1), settings)
     offsets = _phasor_difference(out.phase_rad, patch.phase_rad)
     assert np.ptp(offsets) < 1e-4 and abs(offsets.mean()) > 1e-3  # one constant, not zero
@@ -100,3 +100,15 @@ def test_los_sensitivity_turns_with_the_pattern_and_changes_sign_with_conjugatio
     assert 0 < sum(conjugated) < 8
     for o, flipped in zip(outs, conjugated):
         np.testing.assert_array_equal(o.los, -patch.los if flipped else patch.los)
+
+
+def test_default_augmentations_keep_the_label_true_flips_rotations_and_conjugation_only():
+    settings = AugmentSettings()
+    assert (settings.flips, settings.rotations, settings.conjugation) == (True, True, True)
+    assert not settings.phase_offset and settings.decorrelation_probability == 0.0
+    patch = _patch()
+    for seed in range(8):
+        out = augment_patch(patch, np.random.default_rng(seed), settings)
+        # Only flips, rotations and conjugation: |phase| moves with the label, its values are kept.
+        np.testing.assert_allclose(np.sort(np.abs(out.phase_rad[out.label == 1])),
+                                   np.sort(np.abs(patch.phase_rad[patch.label == 1])), atol=1e-6)

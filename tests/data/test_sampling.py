@@ -21,6 +21,7 @@ from massmap.data import (
 )
 from massmap.data.sampling import JITTER_FRACTION
 from massmap.errors import BadInputError
+from massmap.inputs import halo_window
 from massmap.io.manifest import ManifestRow, read_manifest
 from massmap.io.scene import open_scene
 from massmap.io.traps import TRAP_MODEL_FALSE_POSITIVE
@@ -271,7 +272,11 @@ def test_los_channel_is_the_windows_line_of_sight_share_of_downslope_motion(tmp_
     window, _ = dataset.patch((0, 0, POSITIVE))
     x, _ = dataset[(0, 0, POSITIVE)]
     with open_scene(rows[0].phase, dem_path=rows[0].dem, los_path=rows[0].los) as scene:
-        sw = scene.read(Window(window.col_off, window.row_off, 64, 64))
-    np.testing.assert_allclose(x[3].numpy(), downslope_los_sensitivity(sw.dem_m, 20.0, sw.look_enu), atol=1e-6)
+        # The channel has a one-pixel halo: slopes at the patch's edges use the scene's pixels beyond it.
+        grown, crop = halo_window(Window(window.col_off, window.row_off, 64, 64), 1, scene.grid.height,
+                                  scene.grid.width)
+        sw = scene.read(grown)
+    expected = downslope_los_sensitivity(sw.dem_m, 20.0, sw.look_enu)[crop[0]:crop[1], crop[2]:crop[3]]
+    np.testing.assert_allclose(x[3].numpy(), expected, atol=1e-6)
     # Hills facing east and west of a descending pass: some slopes come towards the satellite, some go away.
     assert x[3].min() < -0.5 and x[3].max() > 0.9

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from massmap.io.labels import rasterize_polygons
-from massmap.simulate.scene import simulate_scene, wrap_phase
+from massmap.simulate.scene import phase_noise_rad, simulate_scene, wrap_phase
 from tests.simulate.factories import small_config
 
 
@@ -41,7 +41,7 @@ def test_labels_overlap_the_deformation_and_nothing_else(moving_scene):
 
 
 def test_weak_or_tiny_motion_stays_unlabelled():
-    config = small_config(size=256, n_movements=(25, 25))
+    config = small_config(size=256, n_movements=(25, 25), label_rule="visible")
     strict = simulate_scene(replace(config, min_pattern_phase_rad=40.0), [11, 0])
     lenient = simulate_scene(replace(config, min_pattern_phase_rad=0.0, min_pattern_px=1), [11, 0])
     np.testing.assert_array_equal(strict.phase_rad, lenient.phase_rad)
@@ -123,3 +123,33 @@ def test_hard_negative_kinds_strengthen_their_trap():
     assert mean(snow, lambda s: s.meta["land_cover"]["cover_fractions"]["snow"]) > 0.25
     assert mean(snow, lambda s: s.coherence.mean()) < mean(normal, lambda s: s.coherence.mean()) - 0.1
     assert mean(steep, lambda s: s.layover_shadow.mean()) > 2 * mean(normal, lambda s: s.layover_shadow.mean())
+
+
+def test_detectable_rule_outlines_motion_above_the_noise_of_the_observed_coherence(detectable_scene, moving_scene):
+    scene = detectable_scene
+    np.testing.assert_array_equal(scene.phase_rad, moving_scene.phase_rad)  # the rule changes labels, not data
+    coherent = scene.labels[scene.labels.coherent.astype(bool)]
+    labelled = rasterize_polygons(coherent, scene.grid).astype(bool)
+    noise = phase_noise_rad(scene.coherence, 5)
+    # Every outlined pixel holds deformation phase at least twice its noise, in observed coherence >= 0.3.
+    assert (np.abs(scene.deformation_rad[labelled]) > 2.0 * noise[labelled] - 1e-6).all()
+    assert (scene.coherence[labelled] >= 0.3).all() and not (labelled & scene.layover_shadow).any()
+    # Small patterns and weak phase count too: a 7-pixel pattern and pixels under 1 rad (the visible rule's floor).
+    assert len(coherent) >= 3 and coherent.area_m2.min() < 12 * 400
+    assert np.abs(scene.deformation_rad[labelled]).min() < 1.0
+
+
+def test_detectable_rule_writes_the_rest_of_the_motion_as_ignored_rows(detectable_scene):
+    scene = detectable_scene
+    unmapped = scene.labels[scene.labels.kind == "unmapped"]
+    assert len(unmapped) > 0 and not unmapped.coherent.astype(bool).any()
+    outlined = rasterize_polygons(scene.labels[scene.labels.kind != "unmapped"], scene.grid).astype(bool)
+    ignored = rasterize_polygons(unmapped, scene.grid).astype(bool)
+    moving = (np.abs(scene.deformation_rad) > 0.1) & ~scene.layover_shadow
+    # Every pixel that moves is outlined or ignored: none is taught as background.
+    assert (outlined | ignored)[moving].mean() > 0.99
+
+
+def test_cramer_rao_phase_noise_at_known_coherences():
+    # sqrt(1 - 0.8^2) / (0.8 sqrt(10)) = 0.2372 rad; at coherence 0.3 and 5 looks: 1.0056 rad.
+    np.testing.assert_allclose(phase_noise_rad(np.array([0.8, 0.3]), 5), [0.2372, 1.0056], atol=1e-4)

@@ -65,5 +65,5 @@ def test_train_with_los_on_a_manifest_without_los_is_one_line_naming_the_line(tr
                                  *TINY_ARGS, "--los", "--quiet"])
     assert result.exit_code == 1 and "Traceback" not in result.output
     lines = [ln for ln in result.output.splitlines() if ln.strip()]
-    assert len(lines) == 1 and f"{training_manifest}: line 2: --los needs the dem and los columns" in lines[0]
+    assert len(lines) == 1 and f"{training_manifest}: line 2: the los channel needs the dem and los columns" in lines[0]
     assert not (tmp_path / "m" / "card.json").exists()

@@ -30,6 +30,9 @@ def simulate(
     atmosphere_scale: float = typer.Option(1.0, "--atmosphere-scale",
                                            help="Multiplies turbulent and stratified strength."),
     hard_negative_fraction: float = typer.Option(0.15, "--hard-negative-fraction", help="Share of motion-free scenes."),
+    label_rule: str = typer.Option("detectable", "--label-rule", help="detectable: outline motion wherever its "
+                                   "phase stands 2 sigma above the noise of the observed coherence, the rest of the "
+                                   "motion as ignored rows; visible: the older rule (half a fringe over 12 px)."),
     split: str = typer.Option("auto", "--split", help="auto (about 80/10/10), train, val or test."),
     stack: int | None = typer.Option(
         None, "--stack", help="Simulate stacks instead: --n-scenes frames, each over N acquisition dates paired in a "
@@ -43,7 +46,7 @@ def simulate(
     config = SimulationConfig(
         size=size, pixel_size_m=pixel_size, crs=crs or ("auto" if dem else "EPSG:32632"), orbit=orbit,
         atmosphere_scale=atmosphere_scale, hard_negative_fraction=hard_negative_fraction,
-        dem_path=str(dem) if dem else None,
+        dem_path=str(dem) if dem else None, label_rule=label_rule,
     )
     if stack is not None:
         _simulate_stacks(out, n_scenes, seed, config, stack, split, quiet)

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from massmap.cli.app import command
 from massmap.cli.options import QuietOption
+from massmap.inputs import CHANNELS, ENCODINGS
 
 
 @command("train")
@@ -23,12 +24,15 @@ def train_command(
     init: str | None = typer.Option(None, "--init",
                                     help="Start from a model: 'default' (the shipped one) or a folder."),
     freeze_encoder: bool = typer.Option(False, "--freeze-encoder", help="Train only the decoder (very few labels)."),
-    encoding: str = typer.Option("sincos", "--encoding", help="Wrapped phase as sincos, raw or repeat."),
+    encoding: str = typer.Option("sincos", "--encoding", help="Wrapped phase as " + ", ".join(ENCODINGS) + "."),
     coherence: bool = typer.Option(True, "--coherence/--no-coherence", help="Add the coherence channel."),
     slope: bool = typer.Option(False, "--slope", help="Add terrain slope from each scene's DEM."),
     los: bool = typer.Option(False, "--los", help="Add the line-of-sight share of downslope motion (needs the "
                              "manifest's dem and los columns: a 3-band ENU GeoTIFF, LiCSAR .geo.E/N/U.tif or HyP3 "
                              "_lv_theta/_lv_phi.tif)."),
+    channels: str | None = typer.Option(None, "--channels", help="Input channels by name, comma-separated, "
+                                        "instead of --encoding/--coherence/--slope/--los; registered (massmap.inputs): "
+                                        + ", ".join(CHANNELS) + "."),
     patch_size: int = typer.Option(256, "--patch-size", help="Patch side in pixels (a multiple of 32)."),
     neg_ratio: float = typer.Option(0.0, "--neg-ratio", help="Negative patches per positive (0: positives only)."),
     hard_negatives: bool = typer.Option(True, "--hard-negatives/--no-hard-negatives",
@@ -67,7 +71,9 @@ def train_command(
         logging.getLogger("lightning").setLevel(logging.ERROR)
     config = TrainConfig(
         manifest=str(manifest), out=str(out), arch=arch, encoder=encoder, init=init, freeze_encoder=freeze_encoder,
-        encoding=encoding, coherence=coherence, slope=slope, los=los, patch_size=patch_size, neg_ratio=neg_ratio,
+        encoding=encoding, coherence=coherence, slope=slope, los=los,
+        inputs=[c.strip() for c in channels.split(",") if c.strip()] if channels else None,
+        patch_size=patch_size, neg_ratio=neg_ratio,
         hard_negatives=hard_negatives, where=where, augment=augment, loss=loss, lr=lr, schedule=schedule,
         batch_size=batch_size, epochs=epochs, patches_per_epoch=patches_per_epoch, val_patches=val_patches,
         max_minutes=max_minutes, patience=patience, monitor=monitor, seed=seed, workers=workers,

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from massmap.inputs import ENCODINGS
+
 STUDY_ARCHITECTURE = "architecture"
 STUDY_RATIO = "ratio ablation"
 STUDY_ENCODING = "encoding ablation"
@@ -17,7 +19,7 @@ STUDIES = (STUDY_ARCHITECTURE, STUDY_RATIO, STUDY_ENCODING)
 
 # Negatives per positive patch in the ratio ablation; hard negatives only matter when there are negatives.
 ABLATION_NEG_RATIOS = (0.0, 1.0, 3.0)
-ABLATION_ENCODINGS = ("sincos", "raw", "repeat")
+ABLATION_ENCODINGS = tuple(ENCODINGS)
 BASE_ENCODING = "sincos"
 BASE_NEG_RATIO = 0.0
 

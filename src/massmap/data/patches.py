@@ -17,8 +17,8 @@ from torch.utils.data import Dataset, Sampler
 
 from massmap.data.augment import AugmentSettings, augment_patch
 from massmap.data.sampling import SceneIndex, epoch_kinds, read_patch
+from massmap.inputs import needed_layers
 from massmap.io.scene import SceneReader, open_scene
-from massmap.models.channels import encode_channels
 
 PatchKey = tuple[int, int, str]
 # Validation draws the same patches every epoch: a fixed epoch number outside any training run's range.
@@ -74,8 +74,7 @@ class PatchDataset(Dataset):
         self.rank = int(rank)
         self.augment = augment
         self.pixel_size_m = pixel_size_m
-        self.with_dem = "slope" in self.channels
-        self.with_los = "los" in self.channels
+        self.with_los = "los" in needed_layers(self.channels)
         self._readers: dict[int, SceneReader] = {}
         self._pid = os.getpid()
 
@@ -102,19 +101,16 @@ class PatchDataset(Dataset):
         rng = np.random.default_rng([self.seed, self.rank, epoch, index])
         window = self.scene_index.draw(kind, rng)
         entry = self.scene_index.scenes[window.scene]
-        arrays = read_patch(self._reader(window.scene), entry, window, self.scene_index.patch_size, self.with_dem,
-                            self.with_los)
+        arrays = read_patch(self._reader(window.scene), entry, window, self.scene_index.patch_size, self.channels,
+                            self.pixel_size_m)
         if self.augment is not None:
             arrays = augment_patch(arrays, rng, self.augment)
         return window, arrays
 
     def __getitem__(self, key: PatchKey) -> tuple[torch.Tensor, torch.Tensor]:
-        window, arrays = self.patch(key)
-        grid = self.scene_index.scenes[window.scene].grid
-        pixel_size_m = grid.pixel_size_xy_m() if self.with_dem else None
-        x = encode_channels(self.channels, arrays.phase_rad, arrays.coherence, arrays.dem_m, pixel_size_m, arrays.los)
-        y = arrays.label.astype(np.float32)[None]
-        return torch.from_numpy(x), torch.from_numpy(y)
+        _, arrays = self.patch(key)
+        x, label = arrays.encode(self.channels)
+        return torch.from_numpy(x), torch.from_numpy(label.astype(np.float32)[None])
 
     def close(self) -> None:
         """Close the scenes this process opened."""

@@ -17,16 +17,18 @@ from dataclasses import dataclass, field, replace
 import geopandas as gpd
 import numpy as np
 from rasterio import features, windows
+from scipy import ndimage
 from shapely.geometry import shape
 
 from massmap.errors import BadInputError
 from massmap.grid import Grid
+from massmap.inputs import InputLayers, encode, halo_px, halo_window, read_layers
 from massmap.io.labels import is_raster_path, rasterize_polygons, read_mask, read_polygons
 from massmap.io.manifest import ManifestRow
 from massmap.io.scene import SceneReader, open_scene
 from massmap.io.traps import TRAP_MODEL_FALSE_POSITIVE, read_trap_pixels
 from massmap.log import get_logger
-from massmap.terrain import downslope_los_sensitivity
+from massmap.terrain import PixelSpacing
 
 log = get_logger(__name__)
 
@@ -36,6 +38,9 @@ HARD_NEGATIVE = "hard-negative"
 PATCH_KINDS = (POSITIVE, NEGATIVE, HARD_NEGATIVE)
 # Label value of pixels the loss and the metrics skip: nodata, and mapped objects left out by --where.
 IGNORE_LABEL = 255
+# Pixels around every labelled outline left out of the loss: where a pattern fades into noise no outline is exact,
+# and teaching those pixels as background would punish a network for seeing the pattern's faint rim.
+IGNORE_RING_PX = 2
 # A positive patch is centred on a random point of an object's box, shifted by up to this share of the patch,
 # so objects do not always sit in the middle.
 JITTER_FRACTION = 0.25
@@ -53,7 +58,8 @@ MINED_SHARE = 0.5
 class LabelledScene:
     """One manifest scene ready for sampling: its files, grid, kept label polygons and their pixel boxes.
 
-    `boxes_px` holds (row0, col0, row1, col1) of each kept polygon's bounding box in pixels; `excluded` are the
+    `boxes_px` holds (row0, col0, row1, col1) of each kept polygon's bounding box in pixels, `motion_px` those of
+    every polygon, kept or excluded (negatives keep away from all motion, labelled or not); `excluded` are the
     polygons a `where` filter left out (their pixels are ignored, not called background); `trap_px` holds
     (row, col) of up to a few thousand pixels the scene's traps raster marks, `mined_px` those of them marked
     as an earlier model's false alarms.
@@ -64,6 +70,7 @@ class LabelledScene:
     labels: gpd.GeoSeries
     excluded: gpd.GeoSeries | None
     boxes_px: np.ndarray
+    motion_px: np.ndarray | None = None
     trap_px: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
     mined_px: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
 
@@ -71,6 +78,11 @@ class LabelledScene:
     def name(self) -> str:
         """The phase file's name."""
         return self.row.phase.name
+
+    @property
+    def avoid_px(self) -> np.ndarray:
+        """Boxes a negative patch must miss: every polygon's, kept or excluded (the kept ones when not given)."""
+        return self.boxes_px if self.motion_px is None else self.motion_px
 
     @property
     def is_hard_negative(self) -> bool:
@@ -93,6 +105,7 @@ class PatchArrays:
     """The arrays of one patch, float32 (rows, cols) with NaN for nodata; `label` is uint8 0/1/IGNORE_LABEL.
 
     `los` is the line-of-sight share of a unit downslope motion (`massmap.terrain.downslope_los_sensitivity`).
+    Each array covers the patch and `halo` pixels around it (the widest halo of the channels to encode).
     """
 
     phase_rad: np.ndarray
@@ -100,6 +113,22 @@ class PatchArrays:
     label: np.ndarray
     dem_m: np.ndarray | None = None
     los: np.ndarray | None = None
+    halo: int = 0
+    pixel_size_m: PixelSpacing | None = None
+
+    def layers(self) -> InputLayers:
+        """The patch's layers for `massmap.inputs.encode`."""
+        return InputLayers(self.phase_rad, self.coherence, self.dem_m, self.los, self.pixel_size_m)
+
+    def crop(self) -> tuple[int, int, int, int]:
+        """The patch inside its halo: (row0, row1, col0, col1)."""
+        rows, cols = self.label.shape
+        return (self.halo, rows - self.halo, self.halo, cols - self.halo)
+
+    def encode(self, channels: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """The network input (C, patch, patch) float32 and the label (patch, patch) uint8, halo dropped."""
+        r0, r1, c0, c1 = self.crop()
+        return encode(channels, self.layers(), self.crop()), self.label[r0:r1, c0:c1]
 
 
 @dataclass
@@ -130,7 +159,7 @@ class SceneIndex:
         if pixels.size == 0:
             return np.zeros((0, 2), dtype=np.int64)
         rows, cols = self._windows_at(scene, pixels[:, 0] + 0.5, pixels[:, 1] + 0.5)
-        return pixels[~_windows_hit(self.scenes[scene].boxes_px, rows, cols, self.patch_size)]
+        return pixels[~_windows_hit(self.scenes[scene].avoid_px, rows, cols, self.patch_size)]
 
     @property
     def n_objects(self) -> int:
@@ -199,7 +228,7 @@ class SceneIndex:
             scene = self._pick_scene(hard, rng)
             return PatchWindow(scene, *self._random_window(scene, rng), HARD_NEGATIVE)
         scene = self._pick_scene(background, rng)
-        boxes = self.scenes[scene].boxes_px
+        boxes = self.scenes[scene].avoid_px
         for _ in range(NEGATIVE_TRIES):
             row, col = self._random_window(scene, rng)
             if not _hits_any(boxes, row, col, self.patch_size):
@@ -215,7 +244,7 @@ class SceneIndex:
             pixels = self.mined_px[scene]
         r, c = pixels[int(rng.integers(len(pixels)))] + 0.5
         jitter = JITTER_FRACTION * self.patch_size
-        boxes = self.scenes[scene].boxes_px
+        boxes = self.scenes[scene].avoid_px
         for _ in range(NEGATIVE_TRIES):
             row, col = self._window_at(scene, r + rng.uniform(-jitter, jitter), c + rng.uniform(-jitter, jitter))
             if not _hits_any(boxes, row, col, self.patch_size):
@@ -292,7 +321,9 @@ def scene_entry(row: ManifestRow, where: str | None = None, pixel_size_m: float 
             everything = read_polygons(row.labels, grid).geometry
             excluded = everything if len(everything) > len(labels) else None
     labels = labels[~labels.is_empty].reset_index(drop=True)
-    entry = LabelledScene(row=row, grid=grid, labels=labels, excluded=excluded, boxes_px=_boxes_px(labels, grid))
+    boxes = _boxes_px(labels, grid)
+    motion = boxes if excluded is None else np.concatenate([boxes, _boxes_px(excluded, grid)]).reshape(-1, 4)
+    entry = LabelledScene(row=row, grid=grid, labels=labels, excluded=excluded, boxes_px=boxes, motion_px=motion)
     if traps and row.traps is not None:
         entry = replace(entry, trap_px=read_trap_pixels(row.traps, grid),
                         mined_px=read_trap_pixels(row.traps, grid, code=TRAP_MODEL_FALSE_POSITIVE))
@@ -317,50 +348,55 @@ def _window_grid(grid: Grid, window: windows.Window) -> Grid:
 
 
 def window_labels(entry: LabelledScene, window: windows.Window, valid: np.ndarray) -> np.ndarray:
-    """The label of a window: 1 on kept objects, IGNORE_LABEL on excluded objects and nodata, else 0 (uint8)."""
+    """The label of a window: 1 on kept objects, IGNORE_LABEL on excluded objects, on a ring of IGNORE_RING_PX
+    pixels around every kept object and on nodata, else 0 (uint8)."""
     wgrid = _window_grid(entry.grid, window)
     label = rasterize_polygons(gpd.GeoDataFrame(geometry=entry.labels), wgrid)
     if entry.excluded is not None:
         other = rasterize_polygons(gpd.GeoDataFrame(geometry=entry.excluded), wgrid)
         label[(other == 1) & (label == 0)] = IGNORE_LABEL
+    if IGNORE_RING_PX > 0:
+        ring = ndimage.binary_dilation(label == 1, iterations=IGNORE_RING_PX) & (label == 0)
+        label[ring] = IGNORE_LABEL
     label[~valid] = IGNORE_LABEL
     return label
 
 
-def _pad(array: np.ndarray, size: int, fill: float) -> np.ndarray:
-    """Pad a (rows, cols) array at the bottom and right to size x size (scenes smaller than a patch)."""
+def _on_canvas(array: np.ndarray, size: int, at: tuple[int, int], fill: float) -> np.ndarray:
+    """Place a (rows, cols) array at (row, col) of a size x size canvas filled with `fill` (patches at scene
+    borders, and scenes smaller than a patch)."""
     rows, cols = array.shape
-    if rows == size and cols == size:
+    if array.shape == (size, size):
         return array
-    return np.pad(array, ((0, size - rows), (0, size - cols)), constant_values=fill)
+    canvas = np.full((size, size), fill, dtype=array.dtype)
+    canvas[at[0]:at[0] + rows, at[1]:at[1] + cols] = array
+    return canvas
 
 
 def read_patch(reader: SceneReader, entry: LabelledScene, window: PatchWindow, patch_size: int,
-               with_dem: bool = False, with_los: bool = False) -> PatchArrays:
-    """Read a patch's phase, coherence, label (and DEM, and LOS sensitivity to downslope motion) from an open
-    scene, padded with nodata to full size."""
+               channels: tuple[str, ...] = ("sin", "cos", "coherence"), pixel_size_m: float | None = None
+               ) -> PatchArrays:
+    """Read the layers the channels need (`massmap.inputs.read_layers`) and the label of a patch from an open
+    scene, with the channels' halo around it, on a canvas of patch_size + 2 halo filled with nodata."""
     grid = entry.grid
+    halo = halo_px(channels)
+    size = patch_size + 2 * halo
     win = windows.Window(window.col_off, window.row_off,
                          min(patch_size, grid.width - window.col_off), min(patch_size, grid.height - window.row_off))
-    sw = reader.read(win)
-    label = window_labels(entry, win, sw.valid)
-    dem = None
-    if with_dem:
-        if sw.dem_m is None:
-            raise BadInputError(
-                f"{entry.row.phase}: the slope channel needs a DEM; add one in the manifest's dem column")
-        dem = _pad(sw.dem_m.astype(np.float32), patch_size, np.nan)
-    los = None
-    if with_los:
-        if sw.dem_m is None or sw.look_enu is None:
-            raise BadInputError(f"{entry.row.phase}: the los channel needs a DEM and the LOS geometry; add them in "
-                                "the manifest's dem and los columns")
-        pixel_size_m = grid.pixel_size_xy_m()
-        los = _pad(downslope_los_sensitivity(sw.dem_m, pixel_size_m, sw.look_enu), patch_size, np.nan)
+    grown, crop = halo_window(win, halo, grid.height, grid.width)
+    layers, valid = read_layers(reader, grown, channels, pixel_size_m)
+    label = window_labels(entry, grown, valid)
+    at = (halo - crop[0], halo - crop[2])
+
+    def canvas(a: np.ndarray) -> np.ndarray:
+        return _on_canvas(a.astype(np.float32), size, at, np.nan)
+
+    def maybe(a: np.ndarray | None) -> np.ndarray | None:
+        return None if a is None else canvas(a)
+
     return PatchArrays(
-        phase_rad=_pad(sw.phase_rad, patch_size, np.nan),
-        coherence=_pad(sw.coherence.astype(np.float32), patch_size, np.nan),
-        label=_pad(label, patch_size, IGNORE_LABEL),
-        dem_m=dem,
-        los=los,
+        phase_rad=canvas(layers.phase_rad), coherence=canvas(layers.coherence if layers.coherence is not None
+                                                           else np.full_like(layers.phase_rad, np.nan)),
+        label=_on_canvas(label, size, at, IGNORE_LABEL), dem_m=maybe(layers.dem_m), los=maybe(layers.los),
+        halo=halo, pixel_size_m=layers.pixel_size_m,
     )

@@ -32,7 +32,7 @@ RECIPE = f"qdq-u8s8-perchannel-minmax-{CALIBRATION_SEEDS}-{CALIBRATION_SCENE_PX}
 
 def calibration_tiles(card: ModelCard, n_tiles: int = CALIBRATION_TILES, tile_px: int | None = None) -> np.ndarray:
     """Input tiles (n, C, tile, tile) float32 of the card's channels, cut from simulated scenes with fixed seeds."""
-    from massmap.models.channels import encode_channels
+    from massmap.inputs import InputLayers, encode
     from massmap.simulate.config import SimulationConfig
     from massmap.simulate.scene import simulate_scene
     from massmap.terrain import downslope_los_sensitivity
@@ -46,7 +46,7 @@ def calibration_tiles(card: ModelCard, n_tiles: int = CALIBRATION_TILES, tile_px
         los = None
         if "los" in card.channels and sim.look_enu is not None:
             los = downslope_los_sensitivity(sim.dem_m, pixel_size_m, sim.look_enu)
-        stack = encode_channels(card.channels, sim.phase_rad, sim.coherence, sim.dem_m, pixel_size_m, los)
+        stack = encode(card.channels, InputLayers(sim.phase_rad, sim.coherence, sim.dem_m, los, pixel_size_m))
         rng = np.random.default_rng(seed)
         for _ in range(per_scene):
             r, c = rng.integers(0, CALIBRATION_SCENE_PX - tile_px + 1, 2)

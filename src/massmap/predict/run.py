@@ -26,11 +26,11 @@ from massmap import preflight
 from massmap.atomic import atomic_path, private_tempdir
 from massmap.errors import BadInputError, IncompatibleModelError, MassmapError
 from massmap.grid import Grid
+from massmap.inputs import encode, get_channel, halo_px, halo_window, needed_layers, read_layers
 from massmap.io.formats import check_raster_output, vector_format
 from massmap.io.output_check import check_outputs
 from massmap.io.scene import SceneReader, check_phase_range, open_scene
 from massmap.log import console, get_logger
-from massmap.models.channels import KNOWN_CHANNELS, encode_channels
 from massmap.models.store import LoadedModel, load_model
 from massmap.predict.backends import Runner, make_runner, resolve_backend
 from massmap.predict.blend import StripBlender, tile_weights
@@ -40,7 +40,6 @@ from massmap.predict.tiling import TileLayout, pad_to_tile
 from massmap.predict.tta import predict_tta
 from massmap.products import resolve_scene
 from massmap.provenance import provenance, weights_id
-from massmap.terrain import downslope_los_sensitivity
 from massmap.vectorize import polygons_from_raster
 
 if TYPE_CHECKING:
@@ -93,12 +92,15 @@ class PredictionResult:
     paths: dict[str, Path] = field(default_factory=dict)
 
 
+# The options that give each layer of `massmap.inputs` a channel may need (phase and coherence always exist).
+_LAYER_OPTIONS = {"dem": ("--dem",), "los": ("--dem", "--los")}
+
+
 def check_model_fits(loaded: LoadedModel, reader: SceneReader) -> None:
     """Refuse a model whose input channels the scene cannot provide; warn when coherence is only a proxy."""
     card, where = loaded.card, loaded.path
-    unknown = [c for c in card.channels if c not in KNOWN_CHANNELS]
-    if unknown:
-        raise IncompatibleModelError(f"{where}: unknown input channels {unknown}; known: {', '.join(KNOWN_CHANNELS)}")
+    for name in card.channels:
+        get_channel(name)
     if loaded.has_network:  # an ONNX backend does not build the torch network; its runner checks the input instead
         import torch
 
@@ -114,12 +116,13 @@ def check_model_fits(loaded: LoadedModel, reader: SceneReader) -> None:
                 f"{where}: the model requires a coherence file and {reader.phase_path} has none; give --coherence"
             )
         log.warning("%s: the model expects coherence; using the phase-consistency proxy instead", reader.phase_path)
-    if "slope" in card.channels and not reader.has_dem:
-        raise IncompatibleModelError(f"{where}: the model needs terrain slope; give a DEM with --dem")
-    if "los" in card.channels and not (reader.has_dem and reader.has_los):
-        missing = " and ".join(o for o, given in (("--dem", reader.has_dem), ("--los", reader.has_los)) if not given)
-        raise IncompatibleModelError(f"{where}: the model needs the line-of-sight share of downslope motion; "
-                                     f"give {missing}")
+    given = {"--dem": reader.has_dem, "--los": reader.has_los}
+    for name in card.channels:
+        wanted = [o for layer in get_channel(name).layers for o in _LAYER_OPTIONS.get(layer, ())]
+        missing = [o for o in dict.fromkeys(wanted) if not given[o]]
+        if missing:
+            raise IncompatibleModelError(f"{where}: the model needs {get_channel(name).help}; "
+                                         f"give {' and '.join(missing)}")
 
 
 def _check_wrapped(phase_rad: np.ndarray, reader: SceneReader) -> None:
@@ -178,7 +181,7 @@ def _blend_scene(
     grid, card = reader.grid, loaded.card
     rows0, cols0 = layout.row_starts, layout.col_starts
     n_rows, n_cols = len(rows0), len(cols0)
-    pixel_size_m = grid.pixel_size_xy_m() if reader.has_dem else None
+    halo = halo_px(card.channels)
     expected = [0] * n_rows
     added = [0] * n_rows
     state = {"rows_listed": 0, "next_flush": 0, "tiles_run": 0, "any_valid": False}
@@ -215,16 +218,15 @@ def _blend_scene(
     for k, r0 in enumerate(rows0):
         with timer("read"):
             rows = layout.rows_in_tile(r0)
-            sw = reader.read(Window(0, r0, grid.width, rows))
-            _check_wrapped(sw.phase_rad, reader)
-            los = None
-            if "los" in card.channels:
-                los = downslope_los_sensitivity(sw.dem_m, pixel_size_m, sw.look_enu)  # type: ignore[arg-type]
-            channels = pad_to_tile(encode_channels(card.channels, sw.phase_rad, sw.coherence, sw.dem_m, pixel_size_m,
-                                                   los), layout.tile_px)
-            signal = signal_pixels(sw.coherence, sw.valid, card.coherence_floor, r0)
-            blender.set_valid(r0, sw.valid, signal)
-            state["any_valid"] = state["any_valid"] or bool(sw.valid.any())
+            grown, crop = halo_window(Window(0, r0, grid.width, rows), halo, grid.height, grid.width)
+            layers, valid_grown = read_layers(reader, grown, card.channels)
+            _check_wrapped(layers.phase_rad, reader)
+            channels = pad_to_tile(encode(card.channels, layers, crop), layout.tile_px)
+            valid = valid_grown[crop[0]:crop[1]]
+            assert layers.coherence is not None, "read_layers always reads coherence (file or proxy)"
+            signal = signal_pixels(layers.coherence[crop[0]:crop[1]], valid, card.coherence_floor, r0)
+            blender.set_valid(r0, valid, signal)
+            state["any_valid"] = state["any_valid"] or bool(valid.any())
             worth_running = pad_to_tile((signal if skip_signal_free else np.ones_like(signal))[None], layout.tile_px)[0]
         for j, c0 in enumerate(cols0):
             if not worth_running[:, c0:c0 + layout.tile_px].any():
@@ -391,12 +393,13 @@ def _product_terrain(scene: str | os.PathLike, loaded: LoadedModel, dem: str | o
                      los: str | os.PathLike | None) -> tuple[str | os.PathLike | None, str | os.PathLike | None]:
     """The DEM and LOS files to read: those given, else the product's own when the model's channels need them."""
     channels = loaded.card.channels
-    if ("slope" in channels or "los" in channels) and dem is None or "los" in channels and los is None:
+    needs = needed_layers(channels)
+    if needs & {"dem", "los"} and dem is None or "los" in needs and los is None:
         product = resolve_scene(scene)
-        if dem is None and product.dem and ("slope" in channels or "los" in channels):
+        if dem is None and product.dem and needs & {"dem", "los"}:
             dem = product.dem
             log.info("DEM: %s (found by %s naming)", dem, product.family)
-        if los is None and product.los and "los" in channels:
+        if los is None and product.los and "los" in needs:
             los = product.los
             log.info("LOS geometry: %s (found by %s naming)", los, product.family)
     return dem, los

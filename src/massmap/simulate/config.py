@@ -17,6 +17,10 @@ ORBITS = ("ascending", "descending", "random")
 NEGATIVE_KINDS = ("atmosphere", "layover", "decorrelation")
 
 
+# How simulated movements are outlined (see SimulationConfig).
+LABEL_RULES = ("detectable", "visible")
+
+
 @dataclass
 class SimulationConfig:
     """How scenes are drawn; every field has a realistic default for Sentinel-1 IW over the Alps.
@@ -28,7 +32,10 @@ class SimulationConfig:
     A movement is labelled as a phase pattern where its deformation phase exceeds `visible_phase_rad` at true
     coherence >= `min_visible_coherence`, and only if that visible part peaks at `min_pattern_phase_rad` or more
     (half a fringe by default) over at least `min_pattern_px` pixels: weaker or tinier motion stays unlabelled
-    in the phase, as it would for an expert.
+    in the phase, as it would for an expert. That is `label_rule` "visible", the rule of the models up to
+    2026-11; the default, "detectable", outlines a movement wherever its deformation phase stands
+    `detection_sigmas` above the phase noise of the observed coherence (`simulate.scene.label_detectable`), and
+    writes the rest of its motion as `coherent = False` rows of kind "unmapped", ignored in training.
     """
 
     size: int = 1024
@@ -51,6 +58,10 @@ class SimulationConfig:
     min_visible_coherence: float = 0.2
     min_pattern_phase_rad: float = 3.141592653589793
     min_pattern_px: int = 12
+    label_rule: str = "detectable"
+    detection_sigmas: float = 2.0
+    min_detectable_coherence: float = 0.3
+    min_detectable_px: int = 6
     negative_kinds: tuple[str, ...] = field(default=NEGATIVE_KINDS)
 
     def __post_init__(self) -> None:
@@ -78,6 +89,8 @@ class SimulationConfig:
             problems.append(f"n_movements {self.n_movements} is not a (min, max) range")
         if self.visible_phase_rad < 0 or self.min_pattern_phase_rad < 0 or self.min_pattern_px < 1:
             problems.append("visible_phase_rad, min_pattern_phase_rad must be >= 0 and min_pattern_px >= 1")
+        if self.label_rule not in LABEL_RULES:
+            problems.append(f"label_rule {self.label_rule!r} is not one of {', '.join(LABEL_RULES)}")
         if self.looks < 1:
             problems.append(f"looks {self.looks} is below 1")
         if not self.temporal_baselines_days or min(self.temporal_baselines_days) <= 0:

@@ -34,10 +34,14 @@ from massmap.simulate.labels import empty_labels, vectorize_movements
 from massmap.simulate.site import dem_window, synthetic_grid
 from massmap.simulate.spectral import power_law_field
 from massmap.simulate.terrain import fractal_dem, sea_mask
+from massmap.simulate.unmapped import unmapped_rows, with_unmapped
 from massmap.terrain import slope_aspect
 
 # How each kind of hard-negative scene strengthens its trap.
 NEGATIVE_ATMOSPHERE_BOOST = (1.8, 3.0)
+# Deformation phase (rad) above which a pixel counts as touched by motion, for the ignore rows of the
+# detectable label rule: a tenth of a radian is 0.4 mm of line-of-sight motion.
+UNMAPPED_PHASE_RAD = 0.1
 NEGATIVE_DEFAULT_ATMOSPHERE_BOOST = (1.2, 1.8)
 NEGATIVE_SNOW_COVER_PERCENTILE = (40.0, 75.0)  # snowline at this percentile of the scene's heights
 
@@ -134,8 +138,14 @@ def simulate_scene(config: SimulationConfig, seed: int | Sequence[int], negative
 
     # Labels where coherent deformation phase is visible.
     owner = displacement.owner
-    visible = label_visibility(movements, owner, deformation, los_m, gradient, gamma, layover_shadow | water, config)
+    hidden = layover_shadow | water
+    visible = label_visibility(movements, owner, deformation, los_m, gradient, gamma, hidden, config)
+    if config.label_rule == "detectable":
+        visible = label_detectable(movements, owner, deformation, coherence, hidden, config)
     labels = vectorize_movements(owner, visible, grid, movements) if movements else empty_labels(grid)
+    if config.label_rule == "detectable" and movements:
+        # Motion outside the outlines is neither taught as background nor drawn on as a negative.
+        labels = with_unmapped(labels, unmapped_rows(deformation, hidden, labels, grid, UNMAPPED_PHASE_RAD))
 
     meta = json_ready(dict(
         seed=list(np.atleast_1d(seed).tolist()), negative=negative, config=config.to_dict(), site=site,
@@ -208,6 +218,40 @@ def label_visibility(
             movement["labelled"] = bool(mapped[i + 1])
             movement["labelled_px"] = int(labelled_px[i + 1]) if mapped[i + 1] else 0
     return visible
+
+
+def phase_noise_rad(coherence: np.ndarray, looks: int) -> np.ndarray:
+    """Standard deviation (rad) of multi-looked interferometric phase at a coherence (Cramer-Rao bound,
+    Rodriguez and Martin 1992: sqrt(1 - g^2) / (g sqrt(2 L))); infinite where coherence is 0."""
+    g = np.clip(np.asarray(coherence, dtype=np.float32), 1e-3, 1.0)
+    return np.sqrt(1.0 - g * g) / (g * np.sqrt(2.0 * looks))
+
+
+def label_detectable(
+    movements: list[dict], owner: np.ndarray, deformation_rad: np.ndarray, coherence: np.ndarray,
+    hidden: np.ndarray, config: SimulationConfig,
+) -> np.ndarray:
+    """Pixels where a movement's deformation phase is detectable: above `detection_sigmas` times the phase noise
+    that the *observed* coherence and the number of looks imply (a fraction of a radian in coherent terrain),
+    at observed coherence >= `min_detectable_coherence`, outside layover, shadow and water, whatever the fringe
+    count or gradient; connected specks under `min_detectable_px` pixels are dropped.
+
+    Sets `labelled` and `labelled_px` on each movement (after `label_visibility` set the rest).
+    """
+    from scipy import ndimage
+
+    noise = phase_noise_rad(coherence, config.looks)
+    detectable = ((owner > 0) & ~hidden & (coherence >= config.min_detectable_coherence)
+                  & (np.abs(deformation_rad) > config.detection_sigmas * noise))
+    parts, n = ndimage.label(detectable)
+    if n:
+        sizes = np.bincount(parts.ravel())
+        detectable &= (sizes >= config.min_detectable_px)[parts]
+    counts = np.bincount(owner[detectable], minlength=len(movements) + 1)
+    for i, movement in enumerate(movements):
+        movement["labelled"] = bool(counts[i + 1] > 0)
+        movement["labelled_px"] = int(counts[i + 1])
+    return detectable
 
 
 def _motion_free_box(rng: np.random.Generator, shape: tuple[int, int], fraction: float) -> tuple[int, int, int, int]:

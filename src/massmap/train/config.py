@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from massmap.errors import BadInputError
-from massmap.models.channels import ENCODINGS, channels_for
+from massmap.inputs import CHANNELS, ENCODINGS, channels_for
 from massmap.models.factory import available_architectures
 from massmap.settings_json import known_fields, parse_object, read_text
 from massmap.train.losses import LOSSES
@@ -44,6 +44,7 @@ class TrainConfig:
     coherence: bool = True
     slope: bool = False
     los: bool = False
+    inputs: list[str] | None = None
     patch_size: int = 256
     neg_ratio: float = 0.0
     hard_negatives: bool = True
@@ -74,7 +75,9 @@ class TrainConfig:
 
     @property
     def channels(self) -> tuple[str, ...]:
-        """Input channel names for the chosen encoding, coherence, slope and los."""
+        """Input channel names: `inputs` when given, else those of the encoding, coherence, slope and los."""
+        if self.inputs:
+            return tuple(self.inputs)
         return channels_for(self.encoding, self.coherence, self.slope, self.los)
 
     @property
@@ -89,6 +92,9 @@ class TrainConfig:
             problems.append(f"--arch {self.arch!r} is not one of {', '.join(available_architectures())}")
         if self.encoding not in ENCODINGS:
             problems.append(f"--encoding {self.encoding!r} is not one of {', '.join(ENCODINGS)}")
+        unknown = [c for c in self.inputs or () if c not in CHANNELS]
+        if unknown:
+            problems.append(f"--channels {','.join(unknown)} not registered; known: {', '.join(CHANNELS)}")
         if self.loss not in LOSSES:
             problems.append(f"--loss {self.loss!r} is not one of {', '.join(LOSSES)}")
         if self.schedule not in SCHEDULES:

@@ -64,10 +64,40 @@ class ObjectBceDiceLoss(torch.nn.Module):
         return bce / weights.sum().clamp_min(1.0) + self.dice(logits, target)
 
 
+def per_image_soft_dice(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """1 - soft Dice computed on each patch alone over its labelled pixels, averaged over the patches that hold a
+    labelled pattern (0 when none does): a 20-pixel pattern weighs as much as its patch's share, not 0.2 % of a
+    batch's pixels."""
+    keep = (target != IGNORE_LABEL).to(logits.dtype)
+    truth = torch.where(target == 1, torch.ones_like(target), torch.zeros_like(target)).to(logits.dtype)
+    prob = torch.sigmoid(logits) * keep
+    dims = tuple(range(1, logits.ndim))
+    inter = (prob * truth).sum(dims)
+    total = prob.sum(dims) + truth.sum(dims)
+    has_pattern = truth.sum(dims) > 0
+    if not bool(has_pattern.any()):
+        return logits.sum() * 0.0
+    dice = (2.0 * inter + 1.0) / (total + 1.0)
+    return (1.0 - dice[has_pattern]).mean()
+
+
+class BceImageDiceLoss(torch.nn.Module):
+    """Binary cross-entropy (mean over labelled pixels) plus the per-patch soft Dice of `per_image_soft_dice`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bce = SoftBCEWithLogitsLoss(ignore_index=IGNORE_LABEL, reduction="sum")
+
+    def forward(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        n_labelled = (target != IGNORE_LABEL).sum().clamp_min(1)
+        return self.bce(logits, target) / n_labelled + per_image_soft_dice(logits, target)
+
+
 # The losses `--loss` names, each built without arguments.
 LOSSES: dict[str, Callable[[], torch.nn.Module]] = {
     "bce-dice": BceDiceLoss,
     "object-bce-dice": ObjectBceDiceLoss,
+    "bce-image-dice": BceImageDiceLoss,
     "focal": lambda: FocalLoss("binary", ignore_index=IGNORE_LABEL),
     "lovasz": lambda: LovaszLoss("binary", ignore_index=IGNORE_LABEL),
 }

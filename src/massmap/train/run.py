@@ -23,8 +23,10 @@ from massmap import __version__
 from massmap.atomic import check_writable
 from massmap.data.sampling import SceneIndex, build_scene_index
 from massmap.errors import BadInputError, OutputError
+from massmap.inputs import get_channel
 from massmap.io.manifest import ManifestRow, read_manifest
 from massmap.log import get_logger
+from massmap.models.adapt import adapt_input_channels
 from massmap.models.card import ModelCard
 from massmap.models.factory import create_network
 from massmap.models.store import CARD_FILE, WEIGHTS_FILE, load_model, resolve_model_dir, save_model
@@ -40,7 +42,7 @@ CHECKPOINT_DIR = "checkpoints"
 LAST_CHECKPOINT = "last.ckpt"
 BEST_NAME = "best"
 # Settings that define the network; a resumed run must keep them.
-_MODEL_SETTINGS = ("arch", "encoder", "encoding", "coherence", "slope", "los", "init")
+_MODEL_SETTINGS = ("arch", "encoder", "encoding", "coherence", "slope", "los", "inputs", "init")
 
 
 @dataclass
@@ -57,11 +59,17 @@ class TrainResult:
 def initial_network(config: TrainConfig) -> tuple[torch.nn.Module, str, str, tuple[str, ...]]:
     """The network to start from (fresh, or the `init` model) with its architecture, encoder and channels.
 
-    A model given by `init` keeps its own architecture and input channels, so prediction reads it right.
+    A model given by `init` keeps its own architecture and input channels, so prediction reads it right, unless
+    `inputs` names the channels: then its first convolution is adapted to them (`adapt_input_channels`).
     """
     if config.init:
         loaded = load_model(config.init, device="cpu")
         card = loaded.card
+        if config.inputs and tuple(config.inputs) != tuple(card.channels):
+            net = adapt_input_channels(loaded.net, tuple(card.channels), config.channels)
+            log.info("--init %s: input channels %s adapted to %s", config.init, ",".join(card.channels),
+                     ",".join(config.channels))
+            return net.train(), card.arch, card.encoder, config.channels
         wanted = (config.arch, config.encoder, config.channels)
         if wanted != (card.arch, card.encoder, tuple(card.channels)):
             log.warning("--init %s: fine-tuning its %s/%s on channels %s (the model's own, not the options')",
@@ -119,19 +127,20 @@ def _prepare_out(config: TrainConfig) -> tuple[Path, Path | None]:
     return out, None
 
 
+# Manifest columns each terrain layer of `massmap.inputs` is read from.
+_LAYER_COLUMNS = {"dem": ("dem",), "los": ("dem", "los")}
+
+
 def _check_terrain_columns(config: TrainConfig, used: list[tuple[int, ManifestRow]]) -> None:
-    """Refuse a slope or los channel when a used scene (line, row) lacks its dem or los file."""
-    if config.slope:
-        missing = [r.phase.name for _, r in used if r.dem is None]
-        if missing:
-            raise BadInputError(
-                f"{config.manifest}: --slope needs a dem for every scene; missing for {', '.join(missing)}")
-    if config.los:
+    """Refuse a channel that needs a DEM or the LOS geometry (`massmap.inputs`) when a used scene (line, row)
+    lacks its dem or los file."""
+    for name in config.channels:
+        columns = sorted({c for layer in get_channel(name).layers for c in _LAYER_COLUMNS.get(layer, ())})
         for line, r in used:
-            if r.dem is None or r.los is None:
-                column = "dem and los" if r.dem is None and r.los is None else "dem" if r.dem is None else "los"
-                raise BadInputError(f"{config.manifest}: line {line}: --los needs the dem and los columns; "
-                                    f"{r.phase.name} has no {column}")
+            missing = [c for c in columns if getattr(r, c) is None]
+            if missing:
+                raise BadInputError(f"{config.manifest}: line {line}: the {name} channel needs the "
+                                    f"{' and '.join(columns)} columns; {r.phase.name} has no {' and '.join(missing)}")
 
 
 def split_scene_indexes(config: TrainConfig, rows: list[ManifestRow]) -> tuple[SceneIndex, SceneIndex | None]:
