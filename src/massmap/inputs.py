@@ -23,17 +23,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from massmap.errors import IncompatibleModelError
 
 if TYPE_CHECKING:
+    import numpy as np
     from rasterio.windows import Window
 
     from massmap.terrain import PixelSpacing
 
-# scipy, rasterio and the terrain module are imported where used: the command line reads this registry for its
-# help text and must start at once.
+# numpy, scipy, rasterio and the terrain module are imported where used: the command line reads this registry for
+# its help text and must start at once.
 
 # The layers a channel may need; `los` is the LOS share of downslope motion (needs a DEM and the LOS geometry).
 LAYERS = ("phase", "coherence", "dem", "los")
@@ -57,10 +56,14 @@ class InputLayers:
 
     def valid(self) -> np.ndarray:
         """Pixels with a phase value."""
+        import numpy as np
+
         return np.isfinite(self.phase_rad)
 
     def phasor(self) -> np.ndarray:
         """Unit phasor exp(i phase), 0 on nodata (complex64)."""
+        import numpy as np
+
         valid = self.valid()
         return np.where(valid, np.exp(1j * np.where(valid, self.phase_rad, 0.0)), 0.0).astype(np.complex64)
 
@@ -123,6 +126,8 @@ def encode(channels: Iterable[str], layers: InputLayers, crop: tuple[int, int, i
 
     `crop` (row0, row1, col0, col1) keeps only that part after computing, to drop a halo read around a window.
     """
+    import numpy as np
+
     channels = tuple(channels)
     for name in channels:
         missing = [layer for layer in get_channel(name).layers if layer != "phase" and _layer(layers, layer) is None]
@@ -189,6 +194,8 @@ def _spacing(reader, pixel_size_m: float | None) -> PixelSpacing:
 
 def slope_deg(dem_m: np.ndarray, pixel_size_m: PixelSpacing) -> np.ndarray:
     """Terrain slope in degrees from a DEM (pixel spacing one number, or east-west and north-south)."""
+    import numpy as np
+
     from massmap.terrain import slope_aspect
 
     return np.degrees(slope_aspect(dem_m.astype(np.float32), pixel_size_m)[0]).astype(np.float32)
@@ -198,6 +205,7 @@ def residual_phasor(layers: InputLayers, sigma_px: float) -> np.ndarray:
     """The phasor left after removing the local low-pass phasor (Gaussian, `sigma_px`): exp(i (phase - its local
     mean phase)), complex64, 0 where undefined. A constant phase offset cancels, so the channel is
     offset-invariant; broad atmospheric fringes are flattened and small phase anomalies stand out."""
+    import numpy as np
     from scipy import ndimage
 
     z = layers.phasor()
@@ -211,6 +219,8 @@ def residual_phasor(layers: InputLayers, sigma_px: float) -> np.ndarray:
 def wrapped_gradient(layers: InputLayers, axis: int) -> np.ndarray:
     """Wrapped phase difference between the two neighbours along an axis (rows 0, columns 1), halved, in units
     of pi: the local fringe rate, whatever the phase offset (0 where a neighbour is missing)."""
+    import numpy as np
+
     pad = [(0, 0), (0, 0)]
     pad[axis] = (1, 1)
     z = np.pad(layers.phasor(), pad)
@@ -225,6 +235,7 @@ def wrapped_gradient(layers: InputLayers, axis: int) -> np.ndarray:
 def high_passed_dem(layers: InputLayers, sigma_m: float = 400.0, scale_m: float = 200.0) -> np.ndarray:
     """Height minus its Gaussian low-pass over `sigma_m`, / `scale_m` and clipped to [-1, 1]: the local relief
     that stratified atmospheric delay follows."""
+    import numpy as np
     from scipy import ndimage
 
     from massmap.terrain import spacing_xy_m
@@ -249,11 +260,14 @@ def _present(array: np.ndarray | None) -> np.ndarray:
 
 
 def _slope_channel(layers: InputLayers) -> np.ndarray:
+    import numpy as np
+
     assert layers.pixel_size_m is not None, "read_layers sets the spacing with the DEM"
     return slope_deg(_present(layers.dem_m), layers.pixel_size_m) / np.float32(90.0)
 
 
 def _residual(sigma_px: float, part: str) -> Callable[[InputLayers], np.ndarray]:
+
     def compute(layers: InputLayers) -> np.ndarray:
         z = residual_phasor(layers, sigma_px)
         return z.imag if part == "sin" else z.real
@@ -261,13 +275,21 @@ def _residual(sigma_px: float, part: str) -> Callable[[InputLayers], np.ndarray]
     return compute
 
 
-def _phase(layers: InputLayers) -> np.ndarray:
-    return np.where(layers.valid(), layers.phase_rad, 0.0).astype(np.float32)
+def _phase(layers: InputLayers, form: str) -> np.ndarray:
+    """The wrapped phase (0 on nodata) as its sine, cosine, or divided by pi."""
+    import numpy as np
+
+    phase = np.where(layers.valid(), layers.phase_rad, 0.0).astype(np.float32)
+    if form == "sin":
+        return np.sin(phase)
+    if form == "cos":
+        return np.cos(phase)
+    return phase / np.float32(np.pi)
 
 
-register(Channel("sin", lambda w: np.sin(_phase(w)), "sine of the wrapped phase", conjugation_sign=-1))
-register(Channel("cos", lambda w: np.cos(_phase(w)), "cosine of the wrapped phase"))
-register(Channel("phase", lambda w: _phase(w) / np.float32(np.pi), "wrapped phase / pi", conjugation_sign=-1))
+register(Channel("sin", lambda w: _phase(w, "sin"), "sine of the wrapped phase", conjugation_sign=-1))
+register(Channel("cos", lambda w: _phase(w, "cos"), "cosine of the wrapped phase"))
+register(Channel("phase", lambda w: _phase(w, "pi"), "wrapped phase / pi", conjugation_sign=-1))
 register(Channel("coherence", lambda w: _present(w.coherence), "coherence (file, or the phase-consistency proxy)",
                  layers=("phase", "coherence"), offset_invariant=True))
 register(Channel("slope", _slope_channel, "terrain slope / 90 degrees (from the DEM)", layers=("phase", "dem"),
