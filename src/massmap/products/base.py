@@ -83,3 +83,13 @@ def keep_preferred(ranked: list[tuple[int, ProductScene]]) -> list[ProductScene]
         if scene.scene_id not in best or rank < best[scene.scene_id][0]:
             best[scene.scene_id] = (rank, scene)
     return [scene for _, scene in best.values()]
+
+
+def ranked_phase_kind(name: str, kinds: tuple[tuple[str, bool], ...]) -> tuple[str, bool, int] | None:
+    """(suffix, unwrapped, preference rank) of the first of a product's phase `kinds` (suffix, unwrapped) that
+    the file name ends with (case-insensitive), or None."""
+    lower = name.lower()
+    for rank, (suffix, unwrapped) in enumerate(kinds):
+        if lower.endswith(suffix):
+            return suffix, unwrapped, rank
+    return None

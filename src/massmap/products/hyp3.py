@@ -13,7 +13,7 @@ import zipfile
 from pathlib import Path
 
 from massmap.errors import BadInputError
-from massmap.products.base import Layer, ProductScene, date_or_none, keep_preferred
+from massmap.products.base import Layer, ProductScene, date_or_none, keep_preferred, ranked_phase_kind
 
 FAMILY = "HyP3"
 # (file name ending, unwrapped?) in order of preference.
@@ -36,11 +36,7 @@ def los_files(path: Path) -> tuple[Path, Path] | None:
 
 def phase_kind(name: str) -> tuple[str, bool, int] | None:
     """(suffix, unwrapped, preference rank) of a HyP3 phase file name, or None."""
-    lower = name.lower()
-    for rank, (suffix, unwrapped) in enumerate(PHASE_KINDS):
-        if lower.endswith(suffix):
-            return suffix, unwrapped, rank
-    return None
+    return ranked_phase_kind(name, PHASE_KINDS)
 
 
 def _scene(address: str, stem: str, phase: str, unwrapped: bool, exists, sibling) -> ProductScene:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from massmap.products.base import ORBIT_WORDS, Layer, ProductScene, date_or_none, keep_preferred
+from massmap.products.base import ORBIT_WORDS, Layer, ProductScene, date_or_none, keep_preferred, ranked_phase_kind
 
 FAMILY = "LiCSAR"
 # (file name ending, unwrapped?) in order of preference when a pair has several.
@@ -43,11 +43,7 @@ def los_files(path: Path) -> tuple[Path, Path, Path] | None:
 
 def phase_kind(name: str) -> tuple[str, bool, int] | None:
     """(suffix, unwrapped, preference rank) of a LiCSAR phase file name, or None."""
-    lower = name.lower()
-    for rank, (suffix, unwrapped) in enumerate(PHASE_KINDS):
-        if lower.endswith(suffix):
-            return suffix, unwrapped, rank
-    return None
+    return ranked_phase_kind(name, PHASE_KINDS)
 
 
 def frame_id(path: Path) -> re.Match | None:
