@@ -45,6 +45,26 @@ def check_writable(path: str | os.PathLike) -> Path:
     return path
 
 
+def make_output_folder(path: str | os.PathLike) -> Path:
+    """Create an output folder and its parents (existing ones are fine); one OutputError line when it cannot."""
+    folder = Path(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{folder}: cannot create output folder ({exc.strerror})") from None
+    return folder
+
+
+def open_output_folder(path: str | os.PathLike) -> Path:
+    """Create (or reuse) an output folder whose parent must exist and be writable; refuse a file in its place."""
+    folder = Path(path)
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"{folder}: not a folder")
+    check_writable(folder)
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
 def _commit(stage: Path, path: Path) -> None:
     """Rename every file written in `stage` into the target's folder, the target itself last.
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from massmap.atomic import check_writable
+from massmap.atomic import open_output_folder
 from massmap.batch.catalog import SceneEntry, check_unique
 from massmap.batch.cluster import dashboard_link, dask_client
 from massmap.batch.completeness import (
@@ -30,7 +30,6 @@ from massmap.batch.completeness import (
     write_sidecar,
 )
 from massmap.batch.merge import merge_catalogue, summary_frame, write_summary
-from massmap.errors import OutputError
 from massmap.log import console, get_logger, setup_logging
 from massmap.predict.settings import PredictSettings
 
@@ -319,11 +318,7 @@ def predict_batch(
     started = time.perf_counter()
     prediction = (settings or PredictSettings()).replace(**setting_changes)  # checks the values
     scenes = check_unique(scenes)
-    out_dir = Path(out_dir)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise OutputError(f"{out_dir}: not a folder")
-    check_writable(out_dir)
-    out_dir.mkdir(exist_ok=True)
+    out_dir = open_output_folder(out_dir)
     batch = BatchSettings(str(model), model_id(model), prediction, quiet, report,
                           str(Path(aoi).resolve()) if aoi else None)
     outcomes: dict[str, SceneOutcome] = {}

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pyogrio
 
-from massmap.atomic import atomic_path
-from massmap.errors import BadInputError, OutputError
+from massmap.atomic import atomic_path, make_output_folder
+from massmap.errors import BadInputError
 from massmap.io.manifest import SPLITS, ManifestRow, write_manifest
 from massmap.io.scene import open_scene
 from massmap.io.write import write_geotiff, write_vector
@@ -136,11 +136,7 @@ def simulate_dataset(
     config = config or SimulationConfig()
     if n_scenes < 1:
         raise BadInputError(f"--n-scenes {n_scenes} must be at least 1")
-    out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"{out}: cannot create output folder ({exc.strerror})") from None
+    out = make_output_folder(out_dir)
     splits = assign_splits(n_scenes, seed, split)
     rows = []
     for i in range(n_scenes):

@@ -9,7 +9,8 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from massmap.errors import BadInputError, OutputError
+from massmap.atomic import make_output_folder
+from massmap.errors import BadInputError
 from massmap.io.manifest import ManifestRow, write_manifest
 from massmap.io.write import write_vector
 from massmap.log import get_logger
@@ -90,11 +91,7 @@ def simulate_stacks(
     config = config or StackConfig()
     if n_stacks < 1:
         raise BadInputError(f"--n-scenes {n_stacks} must be at least 1")
-    out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"{out}: cannot create output folder ({exc.strerror})") from None
+    out = make_output_folder(out_dir)
     splits = assign_splits(n_stacks, seed, split)
     stacks, pairs = [], []
     for k in range(n_stacks):

@@ -14,10 +14,10 @@ import geopandas as gpd
 import numpy as np
 import rasterio
 
-from massmap.atomic import atomic_path, check_writable
+from massmap.atomic import atomic_path, open_output_folder
 from massmap.batch.catalog import SceneEntry
 from massmap.constants import MIN_MAPPED_AREA_M2
-from massmap.errors import BadInputError, MassmapError, OutputError
+from massmap.errors import BadInputError, MassmapError
 from massmap.grid import Grid
 from massmap.io.scene import open_scene
 from massmap.io.write import write_vector
@@ -220,11 +220,7 @@ def predict_stack(
     if not 0.0 < min_persistence <= 1.0:
         raise BadInputError(f"--min-persistence must be in (0, 1], got {min_persistence}")
     entries = stack_entries(inputs)
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"{out}: not a folder")
-    check_writable(out)
-    out.mkdir(exist_ok=True)
+    out = open_output_folder(out_dir)
     paths = output_paths(out, method)
     failed: list[str] = []
     log.info("%d pairs from %s to %s", len(entries), *stack_span(entries))
