@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from massmap.errors import IncompatibleModelError
@@ -53,6 +53,8 @@ class InputLayers:
     dem_m: np.ndarray | None = None
     los: np.ndarray | None = None
     pixel_size_m: PixelSpacing | None = None
+    # Products several channels of one window share (the residual phasor at a scale feeds its sine and cosine).
+    shared: dict = field(default_factory=dict, repr=False, compare=False)
 
     def valid(self) -> np.ndarray:
         """Pixels with a phase value."""
@@ -172,14 +174,15 @@ def read_layers(reader, window: Window, channels: Iterable[str], pixel_size_m: f
 
     needs = needed_layers(channels)
     sw = reader.read(window)
+    spacing = _spacing(reader, pixel_size_m) if needs & {"dem", "los"} else None
     los = None
     if "los" in needs:
         if sw.dem_m is None or sw.look_enu is None:
             raise IncompatibleModelError(f"{reader.phase_path}: the model's los channel needs {MISSING_LAYER['los']}")
-        los = downslope_los_sensitivity(sw.dem_m, _spacing(reader, pixel_size_m), sw.look_enu)
+        assert spacing is not None
+        los = downslope_los_sensitivity(sw.dem_m, spacing, sw.look_enu)
     if "dem" in needs and sw.dem_m is None:
         raise IncompatibleModelError(f"{reader.phase_path}: the model needs a DEM: {MISSING_LAYER['dem']}")
-    spacing = _spacing(reader, pixel_size_m) if needs & {"dem", "los"} else None
     layers = InputLayers(phase_rad=sw.phase_rad, coherence=sw.coherence,
                          dem_m=sw.dem_m if "dem" in needs else None, los=los, pixel_size_m=spacing)
     return layers, sw.valid
@@ -208,12 +211,17 @@ def residual_phasor(layers: InputLayers, sigma_px: float) -> np.ndarray:
     import numpy as np
     from scipy import ndimage
 
+    key = ("residual", sigma_px)
+    if key in layers.shared:
+        return layers.shared[key]
     z = layers.phasor()
     low = (ndimage.gaussian_filter(z.real, sigma_px, mode="constant", truncate=GAUSSIAN_TRUNCATE)
            + 1j * ndimage.gaussian_filter(z.imag, sigma_px, mode="constant", truncate=GAUSSIAN_TRUNCATE))
     magnitude = np.abs(low)
     unit_low = np.where(magnitude > 1e-6, low / np.maximum(magnitude, 1e-6), 0.0)
-    return (z * np.conj(unit_low)).astype(np.complex64)
+    residual = (z * np.conj(unit_low)).astype(np.complex64)
+    layers.shared[key] = residual
+    return residual
 
 
 def wrapped_gradient(layers: InputLayers, axis: int) -> np.ndarray:
