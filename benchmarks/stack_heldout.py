@@ -30,7 +30,7 @@ from massmap.batch.run import polygons_path, predict_batch, probability_path
 from massmap.evaluate.run import evaluate
 from massmap.io.write import write_vector
 from massmap.simulate.config import SimulationConfig
-from massmap.simulate.stack import StackConfig
+from massmap.simulate.config import StackConfig
 from massmap.simulate.stack_dataset import simulate_stacks
 from massmap.stack.pgs import robust_threshold
 from massmap.stack.run import (

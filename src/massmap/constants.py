@@ -23,6 +23,8 @@ OBJECT_IOU_THRESHOLD = 0.4
 # Ascending and descending polygons overlapping less than this IoU are two single-orbit detections, not one seen
 # twice (`massmap combine --min-iou`).
 ORBIT_MATCH_MIN_IOU = 0.1
+# Bootstrap resamples of an inventory's power-law fit (its confidence interval), `inventory-stats --bootstrap`.
+INVENTORY_BOOTSTRAP = 100
 
 
 # `massmap demo`'s scene: a seed never used in training (training seeds are 101-107) and its side in pixels.

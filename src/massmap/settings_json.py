@@ -1,7 +1,8 @@
-"""Settings dataclasses (model card, training settings, simulation config) read back from JSON.
+"""Settings dataclasses (model card, training settings, simulation config) read back from JSON, and their defaults.
 
 One parser for all three: bad JSON and unknown keys are refused with a one-line reason, raised as the error
 class of the caller (a card from a newer massmap is an incompatible model; bad settings are bad input).
+`FieldDefaults` lets the command line show a settings class's defaults without building (and checking) one.
 """
 
 from __future__ import annotations
@@ -12,6 +13,26 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+
+
+class FieldDefaults:
+    """The defaults of a settings dataclass's fields as attributes, read without building an instance.
+
+    `FieldDefaults(TrainConfig).patch_size` is `TrainConfig`'s default patch size; a field without a default is
+    an AttributeError. Default factories run only when their field is asked for.
+    """
+
+    def __init__(self, cls: type) -> None:
+        self._fields = {f.name: f for f in dataclasses.fields(cls)}
+        self._name = cls.__name__
+
+    def __getattr__(self, name: str) -> Any:
+        found = self.__dict__.get("_fields", {}).get(name)
+        if found is None or (found.default is dataclasses.MISSING and found.default_factory is dataclasses.MISSING):
+            raise AttributeError(f"{self.__dict__.get('_name')} has no default for {name!r}")
+        if found.default is not dataclasses.MISSING:
+            return found.default
+        return found.default_factory()
 
 
 def known_fields(cls: type, values: dict, source: str, error: type[Exception], what: str) -> dict:

@@ -10,8 +10,9 @@ from massmap.cli import app
 from massmap.errors import BadInputError
 from massmap.io.labels import read_polygons
 from massmap.io.manifest import read_manifest
+from massmap.simulate.config import StackConfig
 from massmap.simulate.history import cumulative_displacement_mm
-from massmap.simulate.stack import StackConfig, simulate_stack
+from massmap.simulate.stack import simulate_stack
 from massmap.simulate.timeline import short_baseline_pairs
 from tests.simulate.factories import small_config
 

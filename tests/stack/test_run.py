@@ -7,7 +7,6 @@ import rasterio
 from typer.testing import CliRunner
 
 from massmap.cli import app
-from massmap.cli import stack as cli_stack
 from massmap.stack import run
 from massmap.stack.run import predict_stack
 from tests.stack.factories import CELL, DATES, SIZE, SLOPE, write_pair, write_probability
@@ -73,12 +72,6 @@ def test_predict_stack_reports_bad_input_in_one_line(tmp_path):
                                  "--method", "sum"])
     assert result.exit_code == 1 and "--method 'sum' is not one of model, pgs" in result.output
     assert not (tmp_path / "out").exists()
-
-
-def test_command_line_defaults_are_the_library_defaults():
-    assert cli_stack.DEFAULT_MIN_PERSISTENCE == run.DEFAULT_MIN_PERSISTENCE
-    assert cli_stack.DEFAULT_PGS_SIGMAS == run.DEFAULT_PGS_SIGMAS
-    assert cli_stack.MIN_COHERENCE == run.MIN_COHERENCE
 
 
 @pytest.mark.slow

@@ -9,7 +9,11 @@ import typer
 from rich.console import Console
 
 from massmap.cli.app import command
-from massmap.cli.options import QuietOption
+from massmap.cli.options import QuietOption, out_option
+from massmap.compare.config import BenchmarkConfig
+from massmap.settings_json import FieldDefaults
+
+BENCH = FieldDefaults(BenchmarkConfig)
 
 
 def _names(text: str) -> list[str]:
@@ -19,35 +23,45 @@ def _names(text: str) -> list[str]:
 @command("benchmark-models")
 def benchmark_models_command(
     manifest: Path = typer.Option(..., "--manifest", help="CSV of scenes (train, val and ideally test splits)."),
-    archs: str = typer.Option("unet,unetplusplus,deeplabv3plus,fpn", "--archs",
+    archs: str = typer.Option(",".join(BENCH.archs), "--archs",
                               help="Comma-separated smp architectures."),
-    encoders: str = typer.Option("resnet18", "--encoders", help="Comma-separated smp encoders (random weights)."),
+    encoders: str = typer.Option(",".join(BENCH.encoders), "--encoders",
+                                 help="Comma-separated smp encoders (random weights)."),
     budget_minutes: float = typer.Option(..., "--budget-minutes", help="Training time of every run, in minutes."),
-    out: Path = typer.Option(Path("benchmark"), "--out",
-                             help="Folder for table.md, table.csv, figure.png and one model folder per run."),
-    patch_size: int = typer.Option(256, "--patch-size", help="Patch side in pixels (a multiple of 32)."),
-    batch_size: int = typer.Option(8, "--batch-size", help="Patches per step."),
-    seed: int = typer.Option(0, "--seed", help="One seed for every run: sampling, augmentation, initialisation."),
-    where: str | None = typer.Option(None, "--where", help="Keep label polygons matching this OGR SQL filter."),
-    ablations: bool = typer.Option(True, "--ablations/--no-ablations",
+    out: Path = out_option(Path("benchmark"), "Folder for table.md, table.csv, figure.png and one model folder per "
+                           "run."),
+    patch_size: int = typer.Option(BENCH.patch_size, "--patch-size", help="Patch side in pixels (a multiple of 32)."),
+    batch_size: int = typer.Option(BENCH.batch_size, "--batch-size", help="Patches per step."),
+    seed: int = typer.Option(BENCH.seed, "--seed",
+                             help="One seed for every run: sampling, augmentation, initialisation."),
+    where: str | None = typer.Option(BENCH.where, "--where", help="Keep label polygons matching this OGR SQL filter."),
+    ablations: bool = typer.Option(BENCH.ablations, "--ablations/--no-ablations",
                                    help="Also run the positive:negative ratio and input-encoding ablations."),
-    ablation_arch: str = typer.Option("unetplusplus", "--ablation-arch", help="Architecture of the ablation runs."),
-    ablation_encoder: str = typer.Option("resnet18", "--ablation-encoder", help="Encoder of the ablation runs."),
-    precision: str = typer.Option("32-true", "--precision", help="32-true, or bf16-mixed (faster on CPUs with BF16)."),
-    epochs: int = typer.Option(10_000, "--epochs",
+    ablation_arch: str = typer.Option(BENCH.ablation_arch, "--ablation-arch",
+                                      help="Architecture of the ablation runs."),
+    ablation_encoder: str = typer.Option(BENCH.ablation_encoder, "--ablation-encoder",
+                                         help="Encoder of the ablation runs."),
+    precision: str = typer.Option(BENCH.precision, "--precision",
+                                  help="32-true, or bf16-mixed (faster on CPUs with BF16)."),
+    epochs: int = typer.Option(BENCH.epochs, "--epochs",
                                help="At most this many epochs per run (the budget usually ends first)."),
-    patches_per_epoch: int = typer.Option(64, "--patches-per-epoch", help="Patches per epoch (validation after each)."),
-    val_patches: int = typer.Option(32, "--val-patches",
+    patches_per_epoch: int = typer.Option(BENCH.patches_per_epoch, "--patches-per-epoch",
+                                          help="Patches per epoch (validation after each)."),
+    val_patches: int = typer.Option(BENCH.val_patches, "--val-patches",
                                     help="Validation patches per epoch (they choose the best checkpoint)."),
-    eval_patches: int = typer.Option(64, "--eval-patches", help="Fixed held-out patches every model is scored on."),
-    workers: int = typer.Option(0, "--workers", help="Data-loading worker processes per run."),
-    measure_size: int = typer.Option(512, "--measure-size", help="Input side (px) for GFLOP/MP and CPU MP/s."),
-    speed_threads: int = typer.Option(2, "--speed-threads", help="CPU threads of the speed measurement."),
-    threads: int | None = typer.Option(None, "--threads", help="Torch threads for training (default: torch's choice)."),
+    eval_patches: int = typer.Option(BENCH.eval_patches, "--eval-patches",
+                                     help="Fixed held-out patches every model is scored on."),
+    workers: int = typer.Option(BENCH.workers, "--workers", help="Data-loading worker processes per run."),
+    measure_size: int = typer.Option(BENCH.measure_size_px, "--measure-size",
+                                     help="Input side (px) for GFLOP/MP and CPU MP/s."),
+    speed_threads: int = typer.Option(BENCH.speed_threads, "--speed-threads",
+                                      help="CPU threads of the speed measurement."),
+    threads: int | None = typer.Option(BENCH.threads, "--threads",
+                                       help="Torch threads for training (default: torch's choice)."),
     quiet: bool = QuietOption,
 ) -> None:
     """Train each architecture x encoder under the same budget, score them alike, and write a table and a figure."""
-    from massmap.compare import BenchmarkConfig, benchmark_models
+    from massmap.compare import benchmark_models
 
     if quiet:
         logging.getLogger("lightning").setLevel(logging.ERROR)

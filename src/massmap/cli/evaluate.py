@@ -10,7 +10,7 @@ from rich.table import Table
 
 from massmap.cli.app import command
 from massmap.cli.options import OverwriteOption, QuietOption
-from massmap.constants import OBJECT_IOU_THRESHOLD
+from massmap.constants import INVENTORY_BOOTSTRAP, OBJECT_IOU_THRESHOLD
 
 JsonOption = typer.Option(None, "--json", help="Write the full result as JSON to this file.")
 ReportOption = typer.Option(None, "--report",
@@ -107,7 +107,8 @@ def agreement(
 def inventory_stats(
     inventory: Path = typer.Argument(..., metavar="INVENTORY", help="Inventory polygons (any vector format, any CRS)."),
     where: str | None = typer.Option(None, "--where", help="OGR SQL filter on the polygons."),
-    bootstrap: int = typer.Option(100, "--bootstrap", min=0, help="Bootstrap resamples for the power-law intervals."),
+    bootstrap: int = typer.Option(INVENTORY_BOOTSTRAP, "--bootstrap", min=0,
+                                  help="Bootstrap resamples for the power-law intervals."),
     seed: int = typer.Option(0, "--seed", help="Seed of the bootstrap."),
     json_out: Path | None = JsonOption,
     report: Path | None = ReportOption,

@@ -6,13 +6,9 @@ from pathlib import Path
 
 import typer
 
-from massmap.cli.app import QuietOption, command
-from massmap.constants import MIN_MAPPED_AREA_M2
-
-# Mirrors massmap.stack.run's defaults without importing it (the CLI starts without the heavy libraries).
-DEFAULT_MIN_PERSISTENCE = 0.4
-DEFAULT_PGS_SIGMAS = 6.0
-MIN_COHERENCE = 0.25
+from massmap.cli.app import command
+from massmap.cli.options import BackendOption, MinAreaOption, ModelOption, QuietOption, ThresholdOption, out_option
+from massmap.stack.settings import DEFAULT_MIN_PERSISTENCE, DEFAULT_PGS_SIGMAS, METHODS, MIN_COHERENCE
 
 
 @command("predict-stack")
@@ -20,16 +16,14 @@ def predict_stack_command(
     inputs: list[Path] = typer.Argument(..., metavar="INPUTS...", help=(
         "Interferograms of one frame: phase files, folders of products (LiCSAR GEOC, HyP3, massmap) or catalogue "
         "CSVs (phase, coherence, date1, date2, ...). Dates come from the names or the catalogue.")),
-    out: Path = typer.Option(..., "--out",
-                             help="Output folder: stack_METHOD.tif/.gpkg/.json (and pairs/ for the model)."),
-    method: str = typer.Option("model", "--method", help="model (each pair mapped, detections fused) or pgs "
-                               "(phase-gradient stacking, no model)."),
+    out: Path = out_option(..., "Output folder: stack_METHOD.tif/.gpkg/.json (and pairs/ for the model)."),
+    method: str = typer.Option(METHODS[0], "--method", help=f"{METHODS[0]} (each pair mapped, detections fused) or "
+                               f"{METHODS[1]} (phase-gradient stacking, no model)."),
     min_persistence: float = typer.Option(DEFAULT_MIN_PERSISTENCE, "--min-persistence",
                                           help="Share of the pairs judging a place that must detect it."),
-    model: str = typer.Option("default", "--model", help="Model folder, or 'default'."),
-    threshold: float | None = typer.Option(None, "--threshold",
-                                           help="Per-pair probability threshold (default: the card's)."),
-    min_area: float = typer.Option(MIN_MAPPED_AREA_M2, "--min-area", help="Smallest polygon kept, in m2."),
+    model: str = ModelOption,
+    threshold: float | None = ThresholdOption,
+    min_area: float = MinAreaOption,
     min_coherence: float = typer.Option(MIN_COHERENCE, "--min-coherence",
                                         help="Coherence from which a pair can judge a pixel."),
     pgs_sigmas: float = typer.Option(DEFAULT_PGS_SIGMAS, "--pgs-sigmas",
@@ -37,7 +31,7 @@ def predict_stack_command(
     scheduler: str | None = typer.Option(None, "--scheduler", help="Existing Dask scheduler, e.g. tcp://host:8786."),
     workers: int | None = typer.Option(None, "--workers",
                                        help="Local single-threaded worker processes (default: cores)."),
-    backend: str = typer.Option("auto", "--backend", help="auto, torch or onnx."),
+    backend: str = BackendOption,
     quiet: bool = QuietOption,
 ) -> None:
     """Map many interferograms of one frame together: what persists from pair to pair, not each pair alone."""

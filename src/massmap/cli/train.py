@@ -10,62 +10,76 @@ from rich.console import Console
 from rich.table import Table
 
 from massmap.cli.app import command
-from massmap.cli.options import QuietOption
+from massmap.cli.options import PixelSizeOption, QuietOption, out_option
 from massmap.inputs import CHANNELS, ENCODINGS
+from massmap.settings_json import FieldDefaults
+from massmap.train.config import MONITORS, SCHEDULES, TrainConfig
+
+TRAIN = FieldDefaults(TrainConfig)
 
 
 @command("train")
 def train_command(
     manifest: Path = typer.Option(..., "--manifest",
                                   help="CSV of scenes: phase, coherence, labels, split, dem, negative, los, traps."),
-    out: Path = typer.Option(..., "--out", help="Model folder to write (model.safetensors, card.json, log, curve)."),
-    arch: str = typer.Option("unetplusplus", "--arch", help="Any segmentation-models-pytorch architecture."),
-    encoder: str = typer.Option("resnet18", "--encoder", help="smp encoder (random weights; nothing is downloaded)."),
-    init: str | None = typer.Option(None, "--init",
+    out: Path = out_option(..., "Model folder to write (model.safetensors, card.json, log, curve)."),
+    arch: str = typer.Option(TRAIN.arch, "--arch", help="Any segmentation-models-pytorch architecture."),
+    encoder: str = typer.Option(TRAIN.encoder, "--encoder",
+                                help="smp encoder (random weights; nothing is downloaded)."),
+    init: str | None = typer.Option(TRAIN.init, "--init",
                                     help="Start from a model: 'default' (the shipped one) or a folder."),
-    freeze_encoder: bool = typer.Option(False, "--freeze-encoder", help="Train only the decoder (very few labels)."),
-    encoding: str = typer.Option("sincos", "--encoding", help="Wrapped phase as " + ", ".join(ENCODINGS) + "."),
-    coherence: bool = typer.Option(True, "--coherence/--no-coherence", help="Add the coherence channel."),
-    slope: bool = typer.Option(False, "--slope", help="Add terrain slope from each scene's DEM."),
-    los: bool = typer.Option(False, "--los", help="Add the line-of-sight share of downslope motion (needs the "
+    freeze_encoder: bool = typer.Option(TRAIN.freeze_encoder, "--freeze-encoder",
+                                        help="Train only the decoder (very few labels)."),
+    encoding: str = typer.Option(TRAIN.encoding, "--encoding", help="Wrapped phase as " + ", ".join(ENCODINGS) + "."),
+    coherence: bool = typer.Option(TRAIN.coherence, "--coherence/--no-coherence", help="Add the coherence channel."),
+    slope: bool = typer.Option(TRAIN.slope, "--slope", help="Add terrain slope from each scene's DEM."),
+    los: bool = typer.Option(TRAIN.los, "--los", help="Add the line-of-sight share of downslope motion (needs the "
                              "manifest's dem and los columns: a 3-band ENU GeoTIFF, LiCSAR .geo.E/N/U.tif or HyP3 "
                              "_lv_theta/_lv_phi.tif)."),
-    channels: str | None = typer.Option(None, "--channels", help="Input channels by name, comma-separated, "
+    channels: str | None = typer.Option(TRAIN.inputs, "--channels", help="Input channels by name, comma-separated, "
                                         "instead of --encoding/--coherence/--slope/--los; registered (massmap.inputs): "
                                         + ", ".join(CHANNELS) + "."),
-    patch_size: int = typer.Option(256, "--patch-size", help="Patch side in pixels (a multiple of 32)."),
-    neg_ratio: float = typer.Option(0.0, "--neg-ratio", help="Negative patches per positive (0: positives only)."),
-    hard_negatives: bool = typer.Option(True, "--hard-negatives/--no-hard-negatives",
+    patch_size: int = typer.Option(TRAIN.patch_size, "--patch-size", help="Patch side in pixels (a multiple of 32)."),
+    neg_ratio: float = typer.Option(TRAIN.neg_ratio, "--neg-ratio",
+                                    help="Negative patches per positive (0: positives only)."),
+    hard_negatives: bool = typer.Option(TRAIN.hard_negatives, "--hard-negatives/--no-hard-negatives",
                                         help="Draw negatives from scenes the manifest marks as hard negatives "
                                              "and from the trap pixels of its traps rasters."),
-    where: str | None = typer.Option(None, "--where", help="Keep label polygons matching this OGR SQL filter."),
-    augment: bool = typer.Option(True, "--augment/--no-augment",
-                                 help="Flips, rotations, phase offset, conjugation, noise."),
-    loss: str = typer.Option("bce-dice", "--loss",
-                             help="bce-dice, object-bce-dice (small patterns weighted up), focal or lovasz."),
-    lr: float = typer.Option(1e-3, "--lr", help="Peak learning rate of AdamW."),
-    schedule: str = typer.Option("cosine", "--schedule", help="Learning-rate schedule: cosine or onecycle."),
-    batch_size: int = typer.Option(8, "--batch-size", help="Patches per step."),
-    epochs: int = typer.Option(50, "--epochs", help="Maximum number of epochs."),
-    patches_per_epoch: int = typer.Option(512, "--patches-per-epoch", help="Patches sampled per epoch."),
-    val_patches: int = typer.Option(64, "--val-patches", help="Validation patches (fixed set) per epoch."),
-    max_minutes: float | None = typer.Option(None, "--max-minutes",
+    where: str | None = typer.Option(TRAIN.where, "--where", help="Keep label polygons matching this OGR SQL filter."),
+    augment: bool = typer.Option(TRAIN.augment, "--augment/--no-augment",
+                                 help="Flips, 90-degree rotations and conjugation (they keep the labels true)."),
+    loss: str = typer.Option(TRAIN.loss, "--loss", help="bce-dice, object-bce-dice (small patterns weighted up), "
+                             "bce-image-dice (Dice per patch), focal or lovasz."),
+    lr: float = typer.Option(TRAIN.lr, "--lr", help="Peak learning rate of AdamW."),
+    schedule: str = typer.Option(TRAIN.schedule, "--schedule",
+                                 help="Learning-rate schedule: " + " or ".join(SCHEDULES) + "."),
+    batch_size: int = typer.Option(TRAIN.batch_size, "--batch-size", help="Patches per step."),
+    epochs: int = typer.Option(TRAIN.epochs, "--epochs", help="Maximum number of epochs."),
+    patches_per_epoch: int = typer.Option(TRAIN.patches_per_epoch, "--patches-per-epoch",
+                                          help="Patches sampled per epoch."),
+    val_patches: int = typer.Option(TRAIN.val_patches, "--val-patches",
+                                    help="Validation patches (fixed set) per epoch."),
+    max_minutes: float | None = typer.Option(TRAIN.max_minutes, "--max-minutes",
                                              help="Time budget of the whole run, resumes included."),
-    patience: int = typer.Option(10, "--patience", help="Epochs without improvement before stopping early."),
-    monitor: str = typer.Option("val_iou", "--monitor",
-                                help="Metric choosing the best checkpoint (val_iou, val_object_f1, ...)."),
-    seed: int = typer.Option(0, "--seed", help="Seed of sampling, augmentation and initialisation."),
-    workers: int = typer.Option(2, "--workers", help="Data-loading worker processes (0: in the main process)."),
-    devices: str = typer.Option("auto", "--devices", help="Devices (processes) per node."),
-    num_nodes: int = typer.Option(1, "--num-nodes", help="Number of nodes."),
-    strategy: str = typer.Option("auto", "--strategy", help="Lightning strategy, e.g. ddp."),
-    precision: str = typer.Option("32-true", "--precision", help="32-true, or bf16-mixed (faster on CPUs with BF16)."),
-    resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run from OUT/checkpoints/last.ckpt."),
-    pixel_size: float | None = typer.Option(None, "--pixel-size", help="Pixel size in m for rasters without a CRS."),
+    patience: int = typer.Option(TRAIN.patience, "--patience",
+                                 help="Epochs without improvement before stopping early."),
+    monitor: str = typer.Option(TRAIN.monitor, "--monitor",
+                                help="Metric choosing the best checkpoint: " + ", ".join(MONITORS) + "."),
+    seed: int = typer.Option(TRAIN.seed, "--seed", help="Seed of sampling, augmentation and initialisation."),
+    workers: int = typer.Option(TRAIN.workers, "--workers",
+                                help="Data-loading worker processes (0: in the main process)."),
+    devices: str = typer.Option(str(TRAIN.devices), "--devices", help="Devices (processes) per node."),
+    num_nodes: int = typer.Option(TRAIN.num_nodes, "--num-nodes", help="Number of nodes."),
+    strategy: str = typer.Option(TRAIN.strategy, "--strategy", help="Lightning strategy, e.g. ddp."),
+    precision: str = typer.Option(TRAIN.precision, "--precision",
+                                  help="32-true, or bf16-mixed (faster on CPUs with BF16)."),
+    resume: bool = typer.Option(TRAIN.resume, "--resume",
+                                help="Continue an interrupted run from OUT/checkpoints/last.ckpt."),
+    pixel_size: float | None = PixelSizeOption,
     quiet: bool = QuietOption,
 ) -> None:
     """Train a model on mapped interferograms and write it, with its card, into a model folder."""
-    from massmap.train import TrainConfig, train
+    from massmap.train import train
 
     if quiet:
         logging.getLogger("lightning").setLevel(logging.ERROR)

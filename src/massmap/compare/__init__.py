@@ -7,8 +7,9 @@ import lazy_loader
 __getattr__, __dir__, __all__ = lazy_loader.attach(
     __name__,
     submod_attrs={
+        "config": ["BenchmarkConfig"],
         "measure": ["NetworkCost", "count_parameters", "cpu_megapixels_per_second", "gflop_per_megapixel"],
-        "run": ["BenchmarkConfig", "BenchmarkResult", "BenchmarkRow", "benchmark_models"],
+        "run": ["BenchmarkResult", "BenchmarkRow", "benchmark_models"],
         "score": ["PatchScores", "evaluation_split", "score_model"],
         "studies": ["BenchmarkRun", "ablation_runs", "architecture_runs", "comparison_runs"],
     },

@@ -16,10 +16,7 @@ from dataclasses import asdict, dataclass
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-# The input side of the FLOP count and the speed measurement (pixels).
-MEASURE_SIZE_PX = 512
-SPEED_THREADS = 2
-SPEED_REPEATS = 3
+from massmap.compare.config import MEASURE_SIZE_PX, SPEED_REPEATS, SPEED_THREADS
 
 
 @dataclass(frozen=True)

@@ -14,20 +14,19 @@ import json
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import lightning as L
 import torch
 
 from massmap.atomic import atomic_path, check_writable
+from massmap.compare.config import BenchmarkConfig
 from massmap.compare.figure import write_figure
-from massmap.compare.measure import MEASURE_SIZE_PX, SPEED_THREADS, NetworkCost, machine_description, network_cost
-from massmap.compare.score import EVAL_NEG_RATIO, EVAL_PATCHES, PatchScores, evaluation_split, score_model
-from massmap.compare.studies import BenchmarkRun, comparison_runs
+from massmap.compare.measure import NetworkCost, machine_description, network_cost
+from massmap.compare.score import PatchScores, evaluation_split, score_model
+from massmap.compare.studies import BenchmarkRun
 from massmap.compare.table import write_tables
-from massmap.errors import BadInputError
-from massmap.io.manifest import read_manifest
 from massmap.log import get_logger
 from massmap.models.card import ModelCard
 from massmap.models.factory import create_network
@@ -46,85 +45,6 @@ FIGURE_FILE = "figure.png"
 _SCORE_KEYS = ("split", "n_patches", "neg_ratio", "seed")
 # Settings that may differ between a finished run and a rerun without the run being another experiment.
 _INCIDENTAL = {"out", "progress", "workers", "resume"}
-
-
-@dataclass
-class BenchmarkConfig:
-    """Settings of a model comparison: the grid, the shared training budget and data, and how models are scored.
-
-    `budget_minutes` bounds each run's training; `epochs` and `patches_per_epoch` set how often it validates
-    within the budget (and `epochs` caps short test runs). `eval_patches` fixed patches of the test split (else
-    val), `eval_neg_ratio` negatives per positive, score every model; cost is measured on `measure_size_px` inputs,
-    speed on `speed_threads` threads. `threads` sets torch's threads for training and scoring (None: unchanged);
-    one thread trains faster than two on a machine whose cores are busy with other work.
-    """
-
-    manifest: str
-    out: str
-    archs: list[str] = field(default_factory=lambda: ["unet", "unetplusplus", "deeplabv3plus", "fpn"])
-    encoders: list[str] = field(default_factory=lambda: ["resnet18"])
-    budget_minutes: float = 10.0
-    patch_size: int = 256
-    batch_size: int = 8
-    seed: int = 0
-    where: str | None = None
-    ablations: bool = True
-    ablation_arch: str = "unetplusplus"
-    ablation_encoder: str = "resnet18"
-    precision: str = "32-true"
-    epochs: int = 10_000
-    patches_per_epoch: int = 64
-    val_patches: int = 32
-    eval_patches: int = EVAL_PATCHES
-    eval_neg_ratio: float = EVAL_NEG_RATIO
-    workers: int = 0
-    measure_size_px: int = MEASURE_SIZE_PX
-    speed_threads: int = SPEED_THREADS
-    speed_repeats: int = 3
-    threads: int | None = None
-    progress: bool = True
-
-    def validate(self) -> BenchmarkConfig:
-        """Refuse settings that cannot work, with a one-line reason naming the option."""
-        problems = []
-        if not self.archs:
-            problems.append("--archs names no architecture")
-        if not self.encoders:
-            problems.append("--encoders names no encoder")
-        if self.budget_minutes <= 0:
-            problems.append(f"--budget-minutes {self.budget_minutes} must be positive")
-        if self.eval_patches < 1:
-            problems.append(f"eval_patches {self.eval_patches} must be at least 1")
-        if self.measure_size_px < 32 or self.measure_size_px % 32:
-            problems.append(f"--measure-size {self.measure_size_px} must be a multiple of 32")
-        if self.speed_threads < 1 or (self.threads is not None and self.threads < 1):
-            problems.append("--threads and the speed threads must be at least 1")
-        if problems:
-            raise BadInputError("benchmark settings: " + "; ".join(problems))
-        return self
-
-    def runs(self) -> list[BenchmarkRun]:
-        """The table's rows in order (architecture grid, then the ablations; the slope + los input only when the
-        manifest gives a dem and los for every scene)."""
-        terrain = self.ablations and manifest_has_terrain(self.manifest)
-        return comparison_runs(self.archs, self.encoders, self.ablations, self.ablation_arch, self.ablation_encoder,
-                               terrain)
-
-    def train_config(self, run: BenchmarkRun) -> TrainConfig:
-        """The training settings of one run: the shared data, seed and budget, and the run's own model and sampling."""
-        return TrainConfig(
-            manifest=self.manifest, out=str(Path(self.out) / run.name), arch=run.arch, encoder=run.encoder,
-            encoding=run.encoding, slope=run.terrain, los=run.terrain, neg_ratio=run.neg_ratio,
-            hard_negatives=run.hard_negatives,
-            patch_size=self.patch_size, batch_size=self.batch_size, seed=self.seed, where=self.where,
-            precision=self.precision, epochs=self.epochs, patches_per_epoch=self.patches_per_epoch,
-            val_patches=self.val_patches, max_minutes=self.budget_minutes, patience=self.epochs,
-            workers=self.workers, progress=self.progress,
-        )
-
-    def to_json(self) -> str:
-        """The settings as indented JSON."""
-        return json.dumps(asdict(self), indent=2, sort_keys=True)
 
 
 @dataclass(frozen=True)
@@ -201,15 +121,6 @@ class BenchmarkResult:
     figure: Path
     trained: list[str]
     skipped: list[str]
-
-
-def manifest_has_terrain(manifest: str | Path) -> bool:
-    """True when every scene of the manifest has a dem and a los file (the slope + los input can be trained)."""
-    rows = read_manifest(manifest)
-    if all(r.dem is not None and r.los is not None for r in rows):
-        return True
-    log.info("%s: not every scene has a dem and los; the slope + los input ablation is left out", manifest)
-    return False
 
 
 def _finished(folder: Path) -> bool:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import lightning as L
 
+from massmap.compare.config import EVAL_NEG_RATIO, EVAL_PATCHES
 from massmap.data.sampling import build_scene_index
 from massmap.errors import BadInputError
 from massmap.io.manifest import read_manifest
@@ -21,9 +22,6 @@ from massmap.train.config import TrainConfig
 from massmap.train.datamodule import PatchDataModule
 from massmap.train.module import SegmentationModule
 
-# Held-out patches scored per model, and their negatives per positive (negatives show false alarms).
-EVAL_PATCHES = 64
-EVAL_NEG_RATIO = 1.0
 EVAL_HARD_FRACTION = 0.5
 EVAL_SPLITS = ("test", "val")
 

@@ -16,6 +16,7 @@ import numpy as np
 import powerlaw
 from scipy import stats
 
+from massmap.constants import INVENTORY_BOOTSTRAP
 from massmap.log import get_logger
 
 log = get_logger(__name__)
@@ -80,7 +81,8 @@ def _power_law(areas_m2: np.ndarray) -> powerlaw.Fit:
         return powerlaw.Fit(areas_m2, discrete=False, verbose=0)
 
 
-def fit_power_law(areas_m2: np.ndarray, n_bootstrap: int = 100, confidence: float = 0.95, seed: int = 0) -> dict:
+def fit_power_law(areas_m2: np.ndarray, n_bootstrap: int = INVENTORY_BOOTSTRAP, confidence: float = 0.95,
+                  seed: int = 0) -> dict:
     """Power-law tail of the areas: exponent alpha and cut-off A_min (KS criterion), with bootstrap intervals.
 
     Returns alpha, alpha_sigma (the fit's asymptotic standard error), xmin_m2, n_tail, ks_distance and the
@@ -144,7 +146,8 @@ def fit_inverse_gamma(areas_m2: np.ndarray) -> dict:
     }
 
 
-def magnitude_frequency(areas_m2: np.ndarray, n_bootstrap: int = 100, bins_per_decade: int = 10, seed: int = 0) -> dict:
+def magnitude_frequency(areas_m2: np.ndarray, n_bootstrap: int = INVENTORY_BOOTSTRAP, bins_per_decade: int = 10,
+                        seed: int = 0) -> dict:
     """The magnitude-frequency analysis of an inventory's areas (m2): density, rollover, power law, inverse gamma."""
     a = np.asarray(areas_m2, dtype=np.float64)
     density = area_density(a, bins_per_decade)

@@ -18,7 +18,7 @@ import rasterio
 from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
 
 from massmap.area import geodesic_area_m2
-from massmap.constants import OBJECT_IOU_THRESHOLD
+from massmap.constants import INVENTORY_BOOTSTRAP, OBJECT_IOU_THRESHOLD
 from massmap.errors import BadInputError
 from massmap.evaluate.agreement import candidate_placement, pair_values, pairwise_matrices, spread
 from massmap.evaluate.consensus import write_consensus
@@ -322,7 +322,7 @@ def agreement(
 def inventory_stats(
     path: PathLike,
     where: str | None = None,
-    n_bootstrap: int = 100,
+    n_bootstrap: int = INVENTORY_BOOTSTRAP,
     seed: int = 0,
     *,
     json_path: PathLike | None = None,

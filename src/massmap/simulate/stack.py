@@ -7,12 +7,10 @@ date share part of their atmosphere), and coherence decays with each pair's temp
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import json
 import math
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
@@ -22,10 +20,9 @@ from massmap.errors import BadInputError
 from massmap.grid import Grid
 from massmap.io.scene import wrap_phase
 from massmap.json_values import json_ready
-from massmap.settings_json import known_fields, parse_object
 from massmap.simulate import constants as C
 from massmap.simulate.atmosphere import draw_atmosphere
-from massmap.simulate.config import SimulationConfig
+from massmap.simulate.config import StackConfig
 from massmap.simulate.decorrelation import draw_land_cover, land_cover_coherence
 from massmap.simulate.deformation import (
     displacement_field,
@@ -45,65 +42,6 @@ from massmap.terrain import slope_aspect
 
 # Stack labels carry these movement attributes besides the single-scene label columns.
 STACK_LABEL_EXTRA = ("history", "n_pairs_labelled")
-
-
-@dataclass
-class StackConfig:
-    """How stacks are drawn: the scene settings of every pair, the acquisitions and the pair network.
-
-    `n_dates` acquisitions from `first_date` (ISO); each date is paired with its next `max_neighbours` dates
-    whose baseline lies in [`min_baseline_days`, `max_baseline_days`]. A share of the movements accelerate or
-    move seasonally. A movement is a stack label (`coherent = 1`) where it is labelled in at least
-    `min_pair_share` of the pairs.
-    """
-
-    scene: SimulationConfig = field(default_factory=SimulationConfig)
-    n_dates: int = 8
-    first_date: str = "2021-06-01"
-    max_neighbours: int = 3
-    min_baseline_days: int = 6
-    max_baseline_days: int = 48
-    accelerating_share: float = 0.25
-    seasonal_share: float = 0.25
-    min_pair_share: float = 0.5
-
-    def __post_init__(self) -> None:
-        if isinstance(self.scene, dict):
-            self.scene = SimulationConfig.from_dict(self.scene)
-        problems = []
-        if self.n_dates < 2:
-            problems.append(f"a stack needs at least 2 dates, got {self.n_dates}")
-        try:
-            dt.date.fromisoformat(self.first_date)
-        except ValueError:
-            problems.append(f"first_date {self.first_date!r} is not YYYY-MM-DD")
-        if self.max_neighbours < 1 or not 0 < self.min_baseline_days <= self.max_baseline_days:
-            problems.append("max_neighbours must be >= 1 and 0 < min_baseline_days <= max_baseline_days")
-        for name in ("accelerating_share", "seasonal_share", "min_pair_share"):
-            if not 0.0 <= getattr(self, name) <= 1.0:
-                problems.append(f"{name} {getattr(self, name)} is outside [0, 1]")
-        if problems:
-            raise BadInputError("stack config: " + "; ".join(problems))
-
-    def to_dict(self) -> dict:
-        """Plain JSON-ready values (the scene settings nested)."""
-        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-        values["scene"] = self.scene.to_dict()
-        return values
-
-    @classmethod
-    def from_dict(cls, values: dict) -> StackConfig:
-        """Rebuild a config from `to_dict` output; unknown keys are refused."""
-        return cls(**known_fields(cls, values, "stack config", BadInputError, "field(s)"))
-
-    def to_json(self) -> str:
-        """The config as a JSON string."""
-        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str) -> StackConfig:
-        """Read a config back from `to_json` output."""
-        return cls.from_dict(parse_object(text, "stack config", BadInputError))
 
 
 @dataclass

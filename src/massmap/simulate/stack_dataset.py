@@ -14,8 +14,9 @@ from massmap.errors import BadInputError
 from massmap.io.manifest import ManifestRow, write_manifest
 from massmap.io.write import write_vector
 from massmap.log import get_logger
+from massmap.simulate.config import StackConfig
 from massmap.simulate.dataset import assign_splits, fixed_vector_timestamps, write_scene, write_text
-from massmap.simulate.stack import StackConfig, StackLabeller, draw_frame, iter_stack
+from massmap.simulate.stack import StackLabeller, draw_frame, iter_stack
 
 log = get_logger(__name__)
 

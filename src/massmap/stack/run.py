@@ -22,24 +22,22 @@ from massmap.grid import Grid
 from massmap.io.scene import open_scene
 from massmap.io.write import write_vector
 from massmap.log import get_logger
+from massmap.predict.settings import AUTO_BACKEND
 from massmap.stack import pgs as P
 from massmap.stack.fuse import FusedStack, PairEvidence, StackFusion, write_fused
 from massmap.stack.grid import common_grid, onto_grid
 from massmap.stack.pairs import pair_dates, stack_entries, stack_span
 from massmap.stack.polygons import stack_polygons
+from massmap.stack.settings import (
+    DEFAULT_MIN_PERSISTENCE,
+    DEFAULT_PGS_SIGMAS,
+    METHODS,
+    MIN_COHERENCE,
+    MIN_DETECTED_PAIRS,
+)
 
 log = get_logger(__name__)
 
-METHODS = ("model", "pgs")
-# Chosen on simulated tuning stacks, not the held-out ones (benchmarks/stack_heldout.py: best object F1, 0.80).
-DEFAULT_MIN_PERSISTENCE = 0.4
-# A pixel detected in a single pair is never persistent, whatever the share.
-MIN_DETECTED_PAIRS = 2
-# A pair judges a pixel where its coherence (file or proxy) reaches this, or where it detects motion there.
-MIN_COHERENCE = 0.25
-# PGS polygons where the stacked gradient rate exceeds the frame's median by this many robust sigmas; a pair's
-# own gradient counts as a detection at the same level of its own distribution.
-DEFAULT_PGS_SIGMAS = 6.0
 PAIRS_DIR = "pairs"
 
 
@@ -199,7 +197,7 @@ def predict_stack(
     min_area_m2: float = MIN_MAPPED_AREA_M2,
     min_coherence: float = MIN_COHERENCE,
     pgs_sigmas: float = DEFAULT_PGS_SIGMAS,
-    backend: str = "auto",
+    backend: str = AUTO_BACKEND,
     scheduler: str | None = None,
     n_workers: int | None = None,
     progress: bool = True,

@@ -8,9 +8,7 @@ from pathlib import Path
 
 from massmap.errors import BadInputError
 from massmap.inputs import CHANNELS, ENCODINGS, channels_for
-from massmap.models.factory import available_architectures
 from massmap.settings_json import known_fields, parse_object, read_text
-from massmap.train.losses import LOSSES
 
 SCHEDULES = ("cosine", "onecycle")
 # bf16-mixed runs convolutions in bfloat16: about twice the fp32 throughput on CPUs with AVX512-BF16/AMX, but
@@ -87,6 +85,10 @@ class TrainConfig:
 
     def validate(self) -> TrainConfig:
         """Refuse settings that cannot work, with a one-line reason naming the option."""
+        # smp and the losses import torch: here, not at the top, so the command line reads the defaults at once.
+        from massmap.models.factory import available_architectures
+        from massmap.train.losses import LOSSES
+
         problems = []
         if self.arch.lower() not in available_architectures():
             problems.append(f"--arch {self.arch!r} is not one of {', '.join(available_architectures())}")
