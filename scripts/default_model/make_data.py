@@ -1,6 +1,8 @@
 """Simulate the default model's training, validation and held-out test sets (run once, in the background).
 
-Usage: python scripts/default_model/make_data.py OUT_DIR [SRTM_DIR]
+Usage: python scripts/default_model/make_data.py OUT_DIR [SRTM_DIR] [--fraction F] [--workers N]
+--fraction simulates that share of each training set (validation and held-out sets stay whole); the held-out and
+validation sets are simulated first, so they are ready for benchmarks while the training sets are still running.
 Held-out sets use seeds, a DEM, headings and atmosphere strengths never used in training (training atmosphere
 goes up to 1.3x, headings up to 3 deg off; the held-out sets use 1.6x and 2x, 6 deg). Writes one manifest per
 set and the merged train_val.csv, val.csv and heldout.csv that train.sh, pick_threshold.py and
@@ -10,7 +12,7 @@ recipe after adding a set simulates only the new one.
 
 from __future__ import annotations
 
-import sys
+import argparse
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -58,16 +60,25 @@ def one(args: tuple[str, SimulationConfig, int, int, str, Path]) -> ManifestRow:
 
 
 def main() -> None:
-    out = Path(sys.argv[1])
-    srtm = Path(sys.argv[2]) if len(sys.argv) > 2 else None
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", type=Path)
+    parser.add_argument("srtm", type=Path, nargs="?", default=None)
+    parser.add_argument("--fraction", type=float, default=1.0, help="share of each training set to simulate")
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    out = args.out
     by_set: dict[str, list[ManifestRow]] = {}
-    for name, config, seed, n, split in sets(srtm):
+    # Held-out and validation sets first: they are whole whatever the fraction.
+    ordered = sorted(sets(args.srtm), key=lambda s: s[4] == "train")
+    for name, config, seed, n, split in ordered:
+        if split == "train":
+            n = max(1, round(n * args.fraction))
         if (out / f"{name}.csv").exists():
             by_set[name] = read_manifest(out / f"{name}.csv")
             continue
         (out / name).mkdir(parents=True, exist_ok=True)
         (out / name / "config.json").write_text(config.to_json())
-        with ProcessPoolExecutor(max_workers=2) as pool:
+        with ProcessPoolExecutor(max_workers=args.workers) as pool:
             rows = list(pool.map(one, [(name, config, seed, i, split, out) for i in range(n)], chunksize=4))
         write_manifest(rows, out / f"{name}.csv")
         by_set[name] = rows

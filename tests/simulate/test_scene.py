@@ -150,6 +150,13 @@ def test_detectable_rule_writes_the_rest_of_the_motion_as_ignored_rows(detectabl
     assert (outlined | ignored)[moving].mean() > 0.99
 
 
-def test_cramer_rao_phase_noise_at_known_coherences():
-    # sqrt(1 - 0.8^2) / (0.8 sqrt(10)) = 0.2372 rad; at coherence 0.3 and 5 looks: 1.0056 rad.
-    np.testing.assert_allclose(phase_noise_rad(np.array([0.8, 0.3]), 5), [0.2372, 1.0056], atol=1e-4)
+def test_phase_noise_is_the_spread_of_the_simulated_multilook_noise():
+    from massmap.simulate.decorrelation import multilook_noise_phase
+
+    rng = np.random.default_rng(3)
+    for gamma in (0.3, 0.5, 0.8):
+        drawn = multilook_noise_phase(rng, np.full((300, 300), gamma, np.float32), 5)
+        assert abs(float(drawn.std()) - float(phase_noise_rad(np.array([gamma]), 5)[0])) < 0.01
+    # Uniform phase at coherence 0 (pi / sqrt 3), and above the Cramer-Rao bound (0.548 rad) at 0.5 and 5 looks.
+    np.testing.assert_allclose(phase_noise_rad(np.array([0.0]), 5), [np.pi / np.sqrt(3)], atol=2e-3)
+    assert phase_noise_rad(np.array([0.5]), 5)[0] > 0.7

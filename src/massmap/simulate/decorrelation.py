@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from scipy import ndimage
 
@@ -99,3 +101,31 @@ def estimated_coherence(
     p1 = ndimage.uniform_filter(a_re * a_re + a_im * a_im, **box)
     p2 = ndimage.uniform_filter(z2_re * z2_re + z2_im * z2_im, **box)
     return np.clip(num / np.sqrt(p1 * p2 + np.float32(1e-12)), 0.0, 1.0).astype(np.float32)
+
+
+def multilook_phase_std(coherence: np.ndarray, looks: int) -> np.ndarray:
+    """Standard deviation (rad) of L-look interferometric phase at a coherence, from the exact phase density of
+    Lee et al. (1994) that `multilook_noise_phase` draws from; pi / sqrt(3) (uniform phase) at coherence 0.
+
+    The Cramer-Rao bound sqrt(1 - g^2) / (g sqrt(2L)) holds only for many looks and high coherence: at 5 looks it
+    is 25 % too low at coherence 0.5, and infinite instead of 1.81 rad at 0."""
+    grid = np.linspace(0.0, 0.995, 200)
+    std = _phase_std_table(int(looks))
+    return np.interp(np.clip(np.asarray(coherence, dtype=np.float64), 0.0, 0.995), grid, std).astype(np.float32)
+
+
+@functools.lru_cache(maxsize=8)
+def _phase_std_table(looks: int) -> np.ndarray:
+    """The phase standard deviation at 200 coherences from 0 to 0.995 for `looks` looks (integrated density)."""
+    from scipy.special import gammaln, hyp2f1
+
+    phi = np.linspace(-np.pi, np.pi, 4001)
+    out = np.empty(200)
+    for k, g in enumerate(np.linspace(0.0, 0.995, 200)):
+        beta = g * np.cos(phi)
+        base = (1.0 - g * g) ** looks
+        pdf = (np.exp(gammaln(looks + 0.5) - gammaln(looks)) * base * beta
+               / (2.0 * np.sqrt(np.pi) * (1.0 - beta * beta) ** (looks + 0.5))
+               + base / (2.0 * np.pi) * hyp2f1(looks, 1.0, 0.5, beta * beta))
+        out[k] = np.sqrt(np.trapezoid(phi * phi * pdf, phi) / np.trapezoid(pdf, phi))
+    return out

@@ -20,6 +20,7 @@ from massmap.simulate.decorrelation import (
     estimated_coherence,
     land_cover_coherence,
     multilook_noise_phase,
+    multilook_phase_std,
 )
 from massmap.simulate.deformation import (
     displacement_field,
@@ -221,10 +222,10 @@ def label_visibility(
 
 
 def phase_noise_rad(coherence: np.ndarray, looks: int) -> np.ndarray:
-    """Standard deviation (rad) of multi-looked interferometric phase at a coherence (Cramer-Rao bound,
-    Rodriguez and Martin 1992: sqrt(1 - g^2) / (g sqrt(2 L))); infinite where coherence is 0."""
-    g = np.clip(np.asarray(coherence, dtype=np.float32), 1e-3, 1.0)
-    return np.sqrt(1.0 - g * g) / (g * np.sqrt(2.0 * looks))
+    """Standard deviation (rad) of multi-looked interferometric phase at a coherence: the exact multi-look
+    statistics the simulator draws its noise from (not the Cramer-Rao bound, 25 % too low at 5 looks and
+    coherence 0.5)."""
+    return multilook_phase_std(coherence, looks)
 
 
 def label_detectable(

@@ -123,7 +123,7 @@ def overfit_fixed_set(
             optimizer.step()
             if step % eval_every == 0 or step == steps:
                 iou, recall, n_small = _score(net, x_eval, y_eval, autocast)
-                result.curve.append(dict(step=step, loss=float(value), train_iou=iou, small_recall=recall))
+                result.curve.append(dict(step=step, loss=float(value.detach()), train_iou=iou, small_recall=recall))
                 result.train_iou, result.small_recall, result.n_small = iou, recall, n_small
     finally:
         for reader in readers.values():
