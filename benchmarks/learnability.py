@@ -68,7 +68,9 @@ def main() -> None:
             for arch in args.arch:
                 net = create_network(arch, args.encoder, len(channels)).to(memory_format=torch.channels_last)
                 result = overfit_fixed_set(net, catalog, channels, steps=args.steps, augment=AUGMENTS[augment],
-                                           precision=args.precision, eval_every=max(args.steps // 6, 1))
+                                           precision=args.precision, eval_every=max(args.steps // 6, 1),
+                                           on_eval=lambda c: print(f"  step {c['step']}: IoU {c['train_iou']:.3f}, "
+                                                                   f"small recall {c['small_recall']:.3f}", flush=True))
                 curve = " ".join(f"{c['step']}:{c['train_iou']:.2f}/{c['small_recall']:.2f}" for c in result.curve)
                 print(f"| {inputs} | {augment} | {arch} | {result.train_iou:.3f} | {result.small_recall:.3f} | "
                       f"{result.n_small} | {result.seconds:.0f} |   curve (step:IoU/recall) {curve}", flush=True)

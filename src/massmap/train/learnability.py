@@ -10,6 +10,7 @@ found when the prediction covers at least half of it).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -84,9 +85,11 @@ def overfit_fixed_set(
     net: torch.nn.Module, catalog: SceneIndex, channels: tuple[str, ...], *, n_patches: int = 64,
     steps: int = 150, batch_size: int = 8, lr: float = 1e-3, augment: AugmentSettings | None = DEFAULT_AUGMENT,
     loss: str = "bce-image-dice", eval_every: int = 25, seed: int = 0, precision: str = "32-true",
+    on_eval: Callable[[dict], None] | None = None,
 ) -> LearnabilityResult:
     """Train `net` on a fixed set of small-pattern patches of the catalogue (fresh augmentations every step)
-    and score it on the un-augmented set every `eval_every` steps."""
+    and score it on the un-augmented set every `eval_every` steps (each point also handed to `on_eval`, so a
+    run cut short still shows its curve)."""
     started = time.perf_counter()
     torch.manual_seed(seed)
     windows = small_pattern_windows(catalog, n_patches, seed)
@@ -123,7 +126,10 @@ def overfit_fixed_set(
             optimizer.step()
             if step % eval_every == 0 or step == steps:
                 iou, recall, n_small = _score(net, x_eval, y_eval, autocast)
-                result.curve.append(dict(step=step, loss=float(value.detach()), train_iou=iou, small_recall=recall))
+                point = dict(step=step, loss=float(value.detach()), train_iou=iou, small_recall=recall)
+                result.curve.append(point)
+                if on_eval is not None:
+                    on_eval(point)
                 result.train_iou, result.small_recall, result.n_small = iou, recall, n_small
     finally:
         for reader in readers.values():
