@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import geopandas as gpd
@@ -15,6 +16,17 @@ UTM32 = "EPSG:32632"
 # A 64 x 64 grid of 20 m pixels in UTM 32N (Valais), origin near Sion.
 UTM_ORIGIN = (590000.0, 5120000.0)
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.fixture(autouse=True)
+def restore_signal_handlers():
+    """Put back the test process's SIGTERM and SIGXFSZ handlers after a test: a CLI command run in-process installs
+    its own (SIGTERM -> "interrupted"), which must not turn a later signal into a KeyboardInterrupt of pytest."""
+    names = [s for s in ("SIGTERM", "SIGXFSZ") if hasattr(signal, s)]
+    before = {name: signal.getsignal(getattr(signal, name)) for name in names}
+    yield
+    for name, handler in before.items():
+        signal.signal(getattr(signal, name), handler)
 
 
 def write_raster(

@@ -28,3 +28,11 @@ def crash_or_raise(entry, out_dir, settings, *, marker_dir: str, die_once: str =
 
         run._publish_file = publish_then_die
     return run.map_scene(entry, out_dir, settings)
+
+
+def count_attempts(entry, out_dir, settings, *, marker_dir: str):
+    """Run `map_scene`, leaving one marker file per attempt so a test can count Dask's retries."""
+    import uuid
+
+    (Path(marker_dir) / f"attempt-{entry.scene_id}-{uuid.uuid4().hex[:8]}").touch()
+    return run.map_scene(entry, out_dir, settings)

@@ -13,6 +13,8 @@ import pytest
 import typer
 from typer.main import get_command
 
+from massmap.batch.run import predict_batch
+from massmap.batch.settings import JobSettings
 from massmap.cli import app
 from massmap.compare.config import BenchmarkConfig
 from massmap.demo import run_demo
@@ -56,7 +58,11 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, str], dict[str, Callable], set[
     "benchmark-models": (_field_defaults(BenchmarkConfig), {"measure_size": "measure_size_px"},
                          {"archs": _comma, "encoders": _comma}, {"out"}, 18),
     "predict": (_field_defaults(PredictSettings), {"min_area": "min_area_m2"}, {}, set(), 7),
-    "predict-batch": (_field_defaults(PredictSettings), {"min_area": "min_area_m2"}, {}, set(), 6),
+    # predict_batch's `jobs` is the JobSettings object; --jobs is its field.
+    "predict-batch": ({**_field_defaults(PredictSettings), **_signature_defaults(predict_batch),
+                       **_field_defaults(JobSettings)},
+                      {"min_area": "min_area_m2", "workers": "n_workers", "cores_per_job": "cores",
+                       "memory_per_job": "memory"}, {}, {"settings"}, 14),
     "demo": ({**_field_defaults(PredictSettings), **_signature_defaults(run_demo)}, {}, {}, {"out"}, 5),
     "predict-stack": (_signature_defaults(predict_stack), {"min_area": "min_area_m2", "workers": "n_workers"}, {},
                       set(), 10),

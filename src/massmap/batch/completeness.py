@@ -92,18 +92,14 @@ def _file_problem(folder: Path, record: FileRecord) -> str | None:
     return None
 
 
-def incomplete_reason(path: str | os.PathLike, model_id: str, params: dict) -> str | None:
-    """Why the outputs a sidecar names are not a finished result for this model and parameters; None if they are."""
+def damage_reason(path: str | os.PathLike) -> str | None:
+    """Why the outputs a sidecar names are not intact (missing, changed, unreadable); None if they are."""
     path = Path(path)
     if not path.exists():
         return "no sidecar"
     sidecar = read_sidecar(path)
     if sidecar is None:
         return f"{path.name} is unreadable"
-    if sidecar.model_id != model_id:
-        return f"made with model {sidecar.model_id}, not {model_id}"
-    if sidecar.params != params:
-        return f"made with parameters {sidecar.params}, not {params}"
     for record in [sidecar.polygons, *sidecar.extra_files]:
         problem = _file_problem(path.parent, record)
         if problem:
@@ -115,4 +111,15 @@ def incomplete_reason(path: str | os.PathLike, model_id: str, params: dict) -> s
     if n != sidecar.n_polygons:
         return f"{sidecar.polygons.name} has {n} features, the sidecar says {sidecar.n_polygons}"
     return None
+
+
+def incomplete_reason(path: str | os.PathLike, model_id: str, params: dict) -> str | None:
+    """Why the outputs a sidecar names are not a finished result for this model and parameters; None if they are."""
+    sidecar = read_sidecar(path) if Path(path).exists() else None
+    if sidecar is not None:
+        if sidecar.model_id != model_id:
+            return f"made with model {sidecar.model_id}, not {model_id}"
+        if sidecar.params != params:
+            return f"made with parameters {sidecar.params}, not {params}"
+    return damage_reason(path)
 

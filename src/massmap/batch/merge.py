@@ -63,12 +63,17 @@ def summary_frame(outcomes: Sequence[SceneOutcome]) -> pd.DataFrame:
     """One row per scene: status, polygons, detected area (m2), scene area (km2), seconds, worker, error."""
     rows = [
         dict(scene=o.entry.scene_id, phase=str(o.entry.phase), orbit=o.entry.orbit or "", date1=_iso(o.entry.date1),
-             date2=_iso(o.entry.date2), status=o.status, polygons=o.n_polygons,
-             detected_area_m2=round(o.detected_area_m2, 1), scene_area_km2=round(o.scene_area_km2, 4),
+             date2=_iso(o.entry.date2), status=o.status, polygons=o.n_polygons if o.has_output else None,
+             detected_area_m2=round(o.detected_area_m2, 1) if o.has_output else None,
+             scene_area_km2=round(o.scene_area_km2, 4),
              seconds=round(o.seconds, 2), worker=o.worker, error=o.error)
         for o in outcomes
     ]
-    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+    # Scenes without output have no polygon count or area (empty in the CSV, "-" on screen), not 0.
+    table = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+    table["polygons"] = table["polygons"].astype("Int64")
+    table["detected_area_m2"] = table["detected_area_m2"].astype(float)
+    return table
 
 
 def write_summary(table: pd.DataFrame, path: str | os.PathLike) -> Path:
@@ -84,7 +89,7 @@ def summary_totals(table: pd.DataFrame) -> dict:
     return dict(
         scenes=len(table), mapped=int((table["status"] == "mapped").sum()),
         skipped=int((table["status"] == "skipped").sum()), failed=int((table["status"] == "failed").sum()),
-        polygons=int(table["polygons"].sum()), detected_area_m2=float(table["detected_area_m2"].sum()),
+        polygons=int(table["polygons"].fillna(0).sum()), detected_area_m2=float(table["detected_area_m2"].sum()),
         scene_area_km2=float(table["scene_area_km2"].fillna(0).sum()),
         seconds_per_scene=float(mapped["seconds"].mean()) if len(mapped) else float("nan"),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,7 @@ CARD_FILE = "card.json"
 # The ONNX export of the weights (massmap.models.onnx_export): derived, so it goes when the weights change.
 ONNX_FILE = "model.onnx"
 DEFAULT_MODEL = "default"
+_BUILD_LOCK = threading.Lock()
 
 
 class LoadedModel:
@@ -44,7 +46,10 @@ class LoadedModel:
     def net(self) -> torch.nn.Module:
         """The network in eval mode on the model's device (float32; channels-last on the CPU)."""
         if self._net is None:
-            self._net = _build_network(self.card, self.path, self.device)
+            # Threads of one batch worker share one LoadedModel: the first builds the network, the others wait.
+            with _BUILD_LOCK:
+                if self._net is None:
+                    self._net = _build_network(self.card, self.path, self.device)
         return self._net
 
     @property

@@ -314,7 +314,9 @@ def predict_scene(
     backend = resolve_backend(settings.backend, loaded.device_type, loaded.card.backend).name
     timer = _Timer()
     with contextlib.ExitStack() as stack:
-        stack.enter_context(rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_BYTES, GDAL_NUM_THREADS="ALL_CPUS"))
+        # A batch worker gives each scene `num_threads` cores: GDAL (de)compresses on as many as torch runs on.
+        gdal_threads = str(num_threads) if num_threads else "ALL_CPUS"
+        stack.enter_context(rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_BYTES, GDAL_NUM_THREADS=gdal_threads))
         dem, los = _product_terrain(scene, loaded, dem, los)
         reader = stack.enter_context(open_scene(scene, coherence, dem, band, rewrap, pixel_size_m, los,
                                                 zero_nodata=zero_nodata, coherence_band=coherence_band,
