@@ -33,6 +33,13 @@
 #      --lr 5e-4 --neg-ratio 1.5 --seed 17   (16 epochs in 95 min)
 #   On the validation scenes the best checkpoint (epoch 1) and the last (threshold 0.55) reach a mean of pixel IoU
 #   and object F1 of 0.534 and 0.539 against the shipped 0.562: recall up, precision down (more blobs fired on).
+# Stage 10 (session 9), on the detectable-label sets and real negatives, from the shipped weights (39 min, bf16):
+#   python make_data.py DATA10 SRTM_DIR --fraction 0.3 --workers 1        (detectable labels; 408 training + 50 validation scenes)
+#   python real_negatives_manifest.py ../shared/data/licsar-volcano-negatives/index.csv DATA10/real_negatives
+#   (train_val_real.csv = DATA10/train_val.csv + DATA10/real_negatives/real_negatives.csv)
+#   train.sh DATA10 RUNS/stage10 --manifest DATA10/train_val_real.csv --init default
+#      --channels sin,cos,res4_sin,res4_cos,res12_sin,res12_cos,coherence --loss bce-image-dice --epochs 12
+#      --max-minutes 80 --lr 5e-4 --neg-ratio 1.5 --seed 21        (12 epochs; best val_iou 0.518 at epoch 10)
 set -euo pipefail
 # bf16 only where the CPU runs it natively: emulated, it is about 10x slower than fp32 (the shipped stages ran on
 # a CPU with native bf16; the 256-px stage on an AVX2-only one in fp32).
