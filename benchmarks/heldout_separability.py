@@ -5,11 +5,11 @@ Usage: python benchmarks/heldout_separability.py HELDOUT.csv RESULTS.json
 Each held-out scene is simulated again from the seed and settings in its NAME_meta.json (checked against the
 phase on disk), so the deformation, atmospheric and noise phase are known apart. For each coherent pattern, a
 band-pass at the pattern's own scale (difference of Gaussians of sigma r/2 and 2r, r = sqrt(area / pi) in
-pixels, roughly a matched blob filter) is applied to its deformation phase and to everything else in the phase
-(atmosphere plus the wrapped residual of noise and filtering). The signal-to-clutter ratio is the band-passed
-deformation's peak inside the pattern over the band-passed clutter's standard deviation in a box of 8r around
-it: below 1, the scene holds atmospheric blobs of the same size and strength nearby, and no detector that sees
-only the wrapped phase can tell the pattern from them.
+pixels, roughly a matched blob filter; `massmap.simulate.separability`) is applied to its deformation phase and
+to everything else in the phase (atmosphere plus the wrapped residual of noise and filtering). The
+signal-to-clutter ratio is the band-passed deformation's peak inside the pattern over the band-passed clutter's
+standard deviation in a box of 8r around it: below 1, the scene holds atmospheric blobs of the same size and
+strength nearby, and no detector that sees only the wrapped phase can tell the pattern from them.
 """
 
 from __future__ import annotations
@@ -20,21 +20,16 @@ from pathlib import Path
 
 import numpy as np
 from machine import machine_line  # benchmarks/machine.py, beside this script
-from scipy.ndimage import gaussian_filter
 
 from massmap.errors import BadInputError
 from massmap.io.labels import rasterize_polygons, read_polygons
 from massmap.io.manifest import read_manifest
 from massmap.io.scene import wrap_phase
 from massmap.simulate.dataset import simulate_again
+from massmap.simulate.separability import separability
 
 SCR_EDGES = (2.0, 4.0, 8.0, 16.0)
 WHERE = "coherent = 1"
-
-
-def band_pass(field: np.ndarray, radius_px: float) -> np.ndarray:
-    """Difference of Gaussians (sigma radius/2 minus sigma 2 radius): the field's structure at a blob's scale."""
-    return gaussian_filter(field, max(radius_px / 2, 0.5)) - gaussian_filter(field, 2 * radius_px)
 
 
 def scene_patterns(phase_path: Path, labels_path: Path) -> list[dict]:
@@ -50,15 +45,9 @@ def scene_patterns(phase_path: Path, labels_path: Path) -> list[dict]:
         n_px = int(mask.sum())
         if n_px == 0:  # wholly covered by a later, overlapping polygon
             continue
-        radius = float(np.sqrt(n_px / np.pi))
-        rr, cc = np.nonzero(mask)
-        half = int(np.ceil(4 * radius)) + 2
-        r0, c0 = int(rr.mean()), int(cc.mean())
-        box = (slice(max(r0 - half, 0), r0 + half + 1), slice(max(c0 - half, 0), c0 + half + 1))
-        signal = float(np.abs(band_pass(scene.deformation_rad, radius)[mask]).max())
-        clutter_rad = float(band_pass(clutter, radius)[box].std())
-        rows.append({"label": k, "pixels": n_px, "signal_rad": signal, "clutter_rad": clutter_rad,
-                     "scr": signal / max(clutter_rad, 1e-6)})
+        found = separability(scene.deformation_rad, clutter, mask)
+        rows.append({"label": k, "pixels": n_px, "signal_rad": found.signal_rad, "clutter_rad": found.clutter_rad,
+                     "scr": found.scr})
     return rows
 
 

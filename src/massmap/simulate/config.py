@@ -36,7 +36,10 @@ class SimulationConfig:
     in the phase, as it would for an expert. That is `label_rule` "visible", the rule of the models up to
     2026-11; the default, "detectable", outlines a movement wherever its deformation phase stands
     `detection_sigmas` above the phase noise of the observed coherence (`simulate.scene.label_detectable`), and
-    writes the rest of its motion as `coherent = False` rows of kind "unmapped", ignored in training.
+    writes the rest of its motion as `coherent = False` rows of kind "unmapped", ignored in training. With
+    `min_signal_to_clutter` above 0, a detectable movement is outlined only if its deformation phase also stands
+    that many times above the atmosphere and noise of its own size around it (`simulate.separability`); the
+    others are ignored like the rest of the motion.
     """
 
     size: int = 1024
@@ -63,6 +66,7 @@ class SimulationConfig:
     detection_sigmas: float = 2.0
     min_detectable_coherence: float = 0.3
     min_detectable_px: int = 6
+    min_signal_to_clutter: float = 0.0
     negative_kinds: tuple[str, ...] = field(default=NEGATIVE_KINDS)
 
     def __post_init__(self) -> None:
@@ -90,6 +94,8 @@ class SimulationConfig:
             problems.append(f"n_movements {self.n_movements} is not a (min, max) range")
         if self.visible_phase_rad < 0 or self.min_pattern_phase_rad < 0 or self.min_pattern_px < 1:
             problems.append("visible_phase_rad, min_pattern_phase_rad must be >= 0 and min_pattern_px >= 1")
+        if self.min_signal_to_clutter < 0:
+            problems.append(f"min_signal_to_clutter {self.min_signal_to_clutter} is below 0")
         if self.label_rule not in LABEL_RULES:
             problems.append(f"label_rule {self.label_rule!r} is not one of {', '.join(LABEL_RULES)}")
         if self.looks < 1:

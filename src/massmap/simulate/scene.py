@@ -32,6 +32,7 @@ from massmap.simulate.deformation import (
 from massmap.simulate.filtering import goldstein_filter
 from massmap.simulate.geometry import draw_geometry
 from massmap.simulate.labels import empty_labels, vectorize_movements
+from massmap.simulate.separability import separability
 from massmap.simulate.site import dem_window, synthetic_grid
 from massmap.simulate.spectral import power_law_field
 from massmap.simulate.terrain import fractal_dem, sea_mask
@@ -142,7 +143,9 @@ def simulate_scene(config: SimulationConfig, seed: int | Sequence[int], negative
     hidden = layover_shadow | water
     visible = label_visibility(movements, owner, deformation, los_m, gradient, gamma, hidden, config)
     if config.label_rule == "detectable":
-        visible = label_detectable(movements, owner, deformation, coherence, hidden, config)
+        # Clutter: everything in the observed phase but the motion (atmosphere, noise, filtering).
+        clutter = atmosphere + wrap_phase(phase - deformation - atmosphere)
+        visible = label_detectable(movements, owner, deformation, coherence, hidden, config, clutter)
     labels = vectorize_movements(owner, visible, grid, movements) if movements else empty_labels(grid)
     if config.label_rule == "detectable" and movements:
         # Motion outside the outlines is neither taught as background nor drawn on as a negative.
@@ -230,14 +233,17 @@ def phase_noise_rad(coherence: np.ndarray, looks: int) -> np.ndarray:
 
 def label_detectable(
     movements: list[dict], owner: np.ndarray, deformation_rad: np.ndarray, coherence: np.ndarray,
-    hidden: np.ndarray, config: SimulationConfig,
+    hidden: np.ndarray, config: SimulationConfig, clutter_rad: np.ndarray | None = None,
 ) -> np.ndarray:
     """Pixels where a movement's deformation phase is detectable: above `detection_sigmas` times the phase noise
     that the *observed* coherence and the number of looks imply (a fraction of a radian in coherent terrain),
     at observed coherence >= `min_detectable_coherence`, outside layover, shadow and water, whatever the fringe
-    count or gradient; connected specks under `min_detectable_px` pixels are dropped.
+    count or gradient; connected specks under `min_detectable_px` pixels are dropped. With
+    `config.min_signal_to_clutter` > 0 and the clutter phase given, a movement whose detectable part stands
+    less than that above the clutter of its own size (`simulate.separability`) is dropped whole.
 
-    Sets `labelled` and `labelled_px` on each movement (after `label_visibility` set the rest).
+    Sets `labelled`, `labelled_px` and (when judged) `signal_to_clutter` on each movement (after
+    `label_visibility` set the rest).
     """
     from scipy import ndimage
 
@@ -249,6 +255,15 @@ def label_detectable(
         sizes = np.bincount(parts.ravel())
         detectable &= (sizes >= config.min_detectable_px)[parts]
     counts = np.bincount(owner[detectable], minlength=len(movements) + 1)
+    if config.min_signal_to_clutter > 0 and clutter_rad is not None:
+        for i, movement in enumerate(movements):
+            if counts[i + 1] == 0:
+                continue
+            mine = detectable & (owner == i + 1)
+            movement["signal_to_clutter"] = separability(deformation_rad, clutter_rad, mine).scr
+            if movement["signal_to_clutter"] < config.min_signal_to_clutter:
+                detectable &= ~mine
+                counts[i + 1] = 0
     for i, movement in enumerate(movements):
         movement["labelled"] = bool(counts[i + 1] > 0)
         movement["labelled_px"] = int(counts[i + 1])
