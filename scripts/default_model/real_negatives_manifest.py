@@ -19,13 +19,15 @@ def main() -> None:
     index, out = Path(sys.argv[1]), Path(sys.argv[2])
     out.mkdir(parents=True, exist_ok=True)
     rows = []
-    for i, patch in enumerate(read_index(index)):
+    patches = read_index(index)
+    for i, patch in enumerate(patches):
         if volcano_split(patch.volcano) != "train":
             continue
         phase = write_phase_geotiff(phase_from_grey(read_grey_patch(patch.path)), out / f"real_{i:03d}.tif")
         rows.append(ManifestRow(phase=phase, labels=None, split="train", negative="real"))
     write_manifest(rows, out / "real_negatives.csv")
-    print(f"{len(rows)} real negative patches of {len({p.volcano for p in read_index(index)})} volcanoes' index")
+    volcanoes = {p.volcano for p in patches if volcano_split(p.volcano) == "train"}
+    print(f"{len(rows)} real negative patches of {len(volcanoes)} training volcanoes -> {out / 'real_negatives.csv'}")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,8 @@ from massmap.simulate import constants as C
 from massmap.simulate.spectral import power_law_field
 
 COVER_CODES = {name: code for code, name in enumerate(C.LAND_COVER_COHERENCE)}
+# Coherences at which the exact phase spread is tabulated (the density is singular at 1).
+_SPREAD_GRID = np.linspace(0.0, 0.995, 200)
 
 
 def draw_land_cover(
@@ -109,19 +111,19 @@ def multilook_phase_std(coherence: np.ndarray, looks: int) -> np.ndarray:
 
     The Cramer-Rao bound sqrt(1 - g^2) / (g sqrt(2L)) holds only for many looks and high coherence: at 5 looks it
     is 25 % too low at coherence 0.5, and infinite instead of 1.81 rad at 0."""
-    grid = np.linspace(0.0, 0.995, 200)
     std = _phase_std_table(int(looks))
-    return np.interp(np.clip(np.asarray(coherence, dtype=np.float64), 0.0, 0.995), grid, std).astype(np.float32)
+    g = np.clip(np.asarray(coherence, dtype=np.float64), 0.0, _SPREAD_GRID[-1])
+    return np.interp(g, _SPREAD_GRID, std).astype(np.float32)
 
 
 @functools.lru_cache(maxsize=8)
 def _phase_std_table(looks: int) -> np.ndarray:
-    """The phase standard deviation at 200 coherences from 0 to 0.995 for `looks` looks (integrated density)."""
+    """The phase standard deviation at each coherence of _SPREAD_GRID for `looks` looks (integrated density)."""
     from scipy.special import gammaln, hyp2f1
 
     phi = np.linspace(-np.pi, np.pi, 4001)
-    out = np.empty(200)
-    for k, g in enumerate(np.linspace(0.0, 0.995, 200)):
+    out = np.empty(len(_SPREAD_GRID))
+    for k, g in enumerate(_SPREAD_GRID):
         beta = g * np.cos(phi)
         base = (1.0 - g * g) ** looks
         pdf = (np.exp(gammaln(looks + 0.5) - gammaln(looks)) * base * beta
