@@ -105,6 +105,46 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         shutil.rmtree(stage, ignore_errors=True)
 
 
+def _publish_folder(stage: Path, folder: Path) -> None:
+    """Make a finished staging folder `folder`: renamed into place, or its entries moved into an existing one."""
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(stage, 0o777 & ~mask)  # mkdtemp makes a private folder; outputs are meant to be read by others
+    if not folder.exists():
+        os.replace(stage, folder)
+        return
+    for entry in stage.iterdir():
+        dst = folder / entry.name
+        if dst.is_dir() and not dst.is_symlink():
+            shutil.rmtree(dst)
+        os.replace(entry, dst)
+
+
+@contextlib.contextmanager
+def atomic_folder(path: str | os.PathLike, overwrite: bool = False) -> Iterator[Path]:
+    """Yield a private hidden folder beside the output folder `path`; when the block succeeds it becomes `path`
+    (renamed into place, or with `overwrite` its entries moved into an existing one). A refused, failed or
+    killed run leaves nothing under `path`; a killed run's staging folder is reclaimed by the next run here.
+
+    An existing `path` that is not empty is refused unless `overwrite`; a file in its place always is.
+    """
+    folder = Path(os.path.abspath(path))  # "." has a name to stage beside
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"{path}: not a folder")
+    if folder.is_dir() and not overwrite and any(folder.iterdir()):
+        raise OutputError(f"{path}: already exists and is not empty; give --overwrite to write into it")
+    make_output_folder(folder.parent)
+    check_writable(folder)
+    reclaim_stale(folder.parent)
+    stage = Path(tempfile.mkdtemp(prefix=f".{folder.name}.{owner_tag()}-", suffix=PARTIAL_SUFFIX, dir=folder.parent))
+    try:
+        with _disk_errors_worded(stage, folder):
+            yield stage
+        _publish_folder(stage, folder)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
 @contextlib.contextmanager
 def private_tempdir(kind: str) -> Iterator[Path]:
     """A temporary folder `massmap-KIND-HOST-PID-...` in the system's temporary folder, removed on exit."""

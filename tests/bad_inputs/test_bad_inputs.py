@@ -62,6 +62,8 @@ def make_inputs(folder: Path) -> None:
     (folder / "existing.gpkg").write_bytes(b"an earlier result")
     (folder / "old.dbf").write_bytes(b"an earlier table")
     (folder / "sub").mkdir()
+    (folder / "run" / "checkpoints").mkdir(parents=True)
+    (folder / "run" / "checkpoints" / "last.ckpt").write_bytes(b"a run killed after its first epoch")
     write_raster(folder / "sub" / "scene_phase.tif", good)
     (folder / "catalog.csv").write_text("phase\nscene_phase.tif\n")
     (folder / "nophase.csv").write_text("coherence\npair_coh.tif\n")

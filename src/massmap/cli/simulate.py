@@ -9,7 +9,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from massmap.cli.app import command
-from massmap.cli.options import QuietOption, out_option
+from massmap.cli.options import OverwriteOption, QuietOption, out_option
 from massmap.log import console
 from massmap.settings_json import FieldDefaults
 from massmap.simulate.config import ORBITS, SimulationConfig, StackConfig
@@ -20,7 +20,9 @@ STACK = FieldDefaults(StackConfig)
 
 @command("simulate")
 def simulate(
-    out: Path = out_option(..., "Output folder (created if missing)."),
+    out: Path = out_option(
+        ..., "Output folder (created if missing; written whole or not at all, refused when not empty unless "
+        "--overwrite)."),
     n_scenes: int = typer.Option(..., "--n-scenes", help="Number of scenes to simulate."),
     seed: int = typer.Option(..., "--seed", help="Seed: the same seed writes the same bytes."),
     size: int = typer.Option(SIM.size, "--size", help="Scene size in pixels (square)."),
@@ -43,6 +45,7 @@ def simulate(
         None, "--stack", help="Simulate stacks instead: --n-scenes frames, each over N acquisition dates paired in a "
         f"short-baseline network ({STACK.min_baseline_days}-{STACK.max_baseline_days} days), with labels per pair and "
         "per stack."),
+    overwrite: bool = OverwriteOption,
     quiet: bool = QuietOption,
 ) -> None:
     """Simulate wrapped interferograms of mountains with labelled mass movements, and a manifest over them."""
@@ -54,19 +57,19 @@ def simulate(
         dem_path=str(dem) if dem else None, label_rule=label_rule,
     )
     if stack is not None:
-        _simulate_stacks(out, n_scenes, seed, config, stack, split, quiet)
+        _simulate_stacks(out, n_scenes, seed, config, stack, split, quiet, overwrite)
         return
     with Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   console=console, disable=quiet, transient=True) as progress:
         task = progress.add_task("scenes", total=n_scenes)
         manifest = simulate_dataset(out, n_scenes, seed, config, split=split,
-                                    on_scene=lambda _: progress.advance(task))
+                                    on_scene=lambda _: progress.advance(task), overwrite=overwrite)
     if not quiet:
         console.print(f"{n_scenes} scenes written; manifest {manifest}")
 
 
 def _simulate_stacks(out: Path, n_stacks: int, seed: int, config: SimulationConfig, n_dates: int, split: str,
-                     quiet: bool) -> None:
+                     quiet: bool, overwrite: bool) -> None:
     """`simulate --stack N`: `n_stacks` frames of `n_dates` acquisitions each."""
     from massmap.simulate.stack_dataset import simulate_stacks
 
@@ -74,7 +77,8 @@ def _simulate_stacks(out: Path, n_stacks: int, seed: int, config: SimulationConf
     with Progress(TextColumn("simulating pairs"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   console=console, disable=quiet, transient=True) as progress:
         task = progress.add_task("pairs", total=None)
-        stacks = simulate_stacks(out, n_stacks, seed, stack_config, split=split, on_pair=lambda: progress.advance(task))
+        stacks = simulate_stacks(out, n_stacks, seed, stack_config, split=split,
+                                 on_pair=lambda: progress.advance(task), overwrite=overwrite)
     if not quiet:
         console.print(f"{n_stacks} stacks of {n_dates} dates written; stacks {stacks}, manifest of pairs "
                       f"{stacks.with_name('manifest.csv')}")

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from massmap.cli.app import command
-from massmap.cli.options import PixelSizeOption, QuietOption, out_option
+from massmap.cli.options import OverwriteOption, PixelSizeOption, QuietOption, out_option
 from massmap.inputs import CHANNELS, ENCODINGS
 from massmap.settings_json import FieldDefaults
 from massmap.train.config import MONITORS, SCHEDULES, TrainConfig
@@ -76,6 +76,7 @@ def train_command(
     resume: bool = typer.Option(TRAIN.resume, "--resume",
                                 help="Continue an interrupted run from OUT/checkpoints/last.ckpt."),
     pixel_size: float | None = PixelSizeOption,
+    overwrite: bool = OverwriteOption,
     quiet: bool = QuietOption,
 ) -> None:
     """Train a model on mapped interferograms and write it, with its card, into a model folder."""
@@ -94,7 +95,7 @@ def train_command(
         devices=int(devices) if devices.isdigit() else devices, num_nodes=num_nodes, strategy=strategy,
         precision=precision, resume=resume, progress=not quiet, pixel_size_m=pixel_size,
     )
-    result = train(config)
+    result = train(config, overwrite=overwrite)
     if quiet:
         return
     table = Table(title=f"model {result.out}", show_header=False)

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pyogrio
 
-from massmap.atomic import atomic_path, make_output_folder
+from massmap.atomic import atomic_folder, atomic_path
 from massmap.errors import BadInputError
 from massmap.io.manifest import SPLITS, ManifestRow, write_manifest
 from massmap.io.scene import open_scene
@@ -24,6 +24,8 @@ from massmap.simulate.scene import SimulatedScene, simulate_scene
 from massmap.simulate.traps import trap_marks
 
 log = get_logger(__name__)
+
+MANIFEST_NAME = "manifest.csv"
 
 SPLIT_SHARES = {"train": 0.8, "val": 0.1, "test": 0.1}
 # GeoPackages record a 'last_change' time; a fixed one keeps same-seed runs byte-identical.
@@ -127,26 +129,30 @@ def simulate_dataset(
     config: SimulationConfig | None = None,
     split: str = "auto",
     on_scene: Callable[[int], None] | None = None,
+    overwrite: bool = False,
 ) -> Path:
     """Simulate `n_scenes` scenes into `out_dir` and write `out_dir/manifest.csv`; returns the manifest path.
 
     Scene i draws from np.random.default_rng([seed, i]), so a scene depends only on (config, seed, i).
-    `on_scene(i)` is called after each scene is written (for progress bars).
+    `on_scene(i)` is called after each scene is written (for progress bars). The set is written into a hidden
+    folder that becomes `out_dir` once complete (`atomic_folder`): a killed run leaves no partial set, and an
+    existing non-empty `out_dir` is refused unless `overwrite`.
     """
     config = config or SimulationConfig()
     if n_scenes < 1:
         raise BadInputError(f"--n-scenes {n_scenes} must be at least 1")
-    out = make_output_folder(out_dir)
     splits = assign_splits(n_scenes, seed, split)
-    rows = []
-    for i in range(n_scenes):
-        scene = simulate_scene(config, [seed, i])
-        paths = write_scene(scene, out, scene_name(i))
-        rows.append(ManifestRow(phase=paths["phase"], labels=paths["labels"], split=splits[i],
-                                coherence=paths["coherence"], dem=paths["dem"], negative=scene.negative,
-                                los=paths.get("los"), traps=paths.get("traps")))
-        log.debug("%s: %d labels, negative=%r", scene_name(i), len(scene.labels), scene.negative)
-        if on_scene is not None:
-            on_scene(i)
-    write_text(out / "config.json", config.to_json())
-    return write_manifest(rows, out / "manifest.csv")
+    with atomic_folder(out_dir, overwrite) as out:
+        rows = []
+        for i in range(n_scenes):
+            scene = simulate_scene(config, [seed, i])
+            paths = write_scene(scene, out, scene_name(i))
+            rows.append(ManifestRow(phase=paths["phase"], labels=paths["labels"], split=splits[i],
+                                    coherence=paths["coherence"], dem=paths["dem"], negative=scene.negative,
+                                    los=paths.get("los"), traps=paths.get("traps")))
+            log.debug("%s: %d labels, negative=%r", scene_name(i), len(scene.labels), scene.negative)
+            if on_scene is not None:
+                on_scene(i)
+        write_text(out / "config.json", config.to_json())
+        write_manifest(rows, out / MANIFEST_NAME)
+    return Path(out_dir) / MANIFEST_NAME

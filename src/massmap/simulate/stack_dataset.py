@@ -9,13 +9,13 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from massmap.atomic import make_output_folder
+from massmap.atomic import atomic_folder
 from massmap.errors import BadInputError
 from massmap.io.manifest import ManifestRow, write_manifest
 from massmap.io.write import write_vector
 from massmap.log import get_logger
 from massmap.simulate.config import StackConfig
-from massmap.simulate.dataset import assign_splits, fixed_vector_timestamps, write_scene, write_text
+from massmap.simulate.dataset import MANIFEST_NAME, assign_splits, fixed_vector_timestamps, write_scene, write_text
 from massmap.simulate.stack import StackLabeller, draw_frame, iter_stack
 
 log = get_logger(__name__)
@@ -82,24 +82,25 @@ def simulate_stacks(
     split: str = "auto",
     motion_free: bool | None = None,
     on_pair: Callable[[], None] | None = None,
+    overwrite: bool = False,
 ) -> Path:
     """Simulate `n_stacks` stacks into `out_dir` (one folder each), with `manifest.csv` over every pair (for
     training and evaluation of single pairs) and `stacks.csv` over the stacks; returns the stacks.csv path.
 
     Stack k draws from np.random.default_rng([seed, k, ...]), so it depends only on (config, seed, k); all
-    pairs of a stack share its split.
+    pairs of a stack share its split. Written as a whole or not at all, like `simulate_dataset`.
     """
     config = config or StackConfig()
     if n_stacks < 1:
         raise BadInputError(f"--n-scenes {n_stacks} must be at least 1")
-    out = make_output_folder(out_dir)
     splits = assign_splits(n_stacks, seed, split)
-    stacks, pairs = [], []
-    for k in range(n_stacks):
-        stack_row, rows = write_stack(config, [seed, k], out, stack_name(k), splits[k], motion_free, on_pair)
-        stacks.append(stack_row)
-        pairs += rows
-    write_text(out / "config.json", config.to_json())
-    write_manifest(pairs, out / "manifest.csv")
-    write_text(out / "stacks.csv", _csv_text(STACKS_COLUMNS, stacks))
-    return out / "stacks.csv"
+    with atomic_folder(out_dir, overwrite) as out:
+        stacks, pairs = [], []
+        for k in range(n_stacks):
+            stack_row, rows = write_stack(config, [seed, k], out, stack_name(k), splits[k], motion_free, on_pair)
+            stacks.append(stack_row)
+            pairs += rows
+        write_text(out / "config.json", config.to_json())
+        write_manifest(pairs, out / MANIFEST_NAME)
+        write_text(out / "stacks.csv", _csv_text(STACKS_COLUMNS, stacks))
+    return Path(out_dir) / "stacks.csv"

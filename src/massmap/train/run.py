@@ -98,6 +98,24 @@ def checkpoint_weights(path: str | os.PathLike) -> dict[str, torch.Tensor]:
     return {k.removeprefix("net."): v for k, v in state.items() if k.startswith("net.")}
 
 
+def check_run_folder(config: TrainConfig, overwrite: bool = False) -> None:
+    """Refuse, before any work, a model folder that is a file or the --init model, or that holds a model or an
+    interrupted run's checkpoints which neither --resume nor --overwrite lets this run replace."""
+    out = Path(config.out)
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{out}: not a folder")
+    if config.init and out.is_dir() and os.path.samefile(resolve_model_dir(config.init), out):
+        raise OutputError(f"{out}: --out would overwrite the input --init model; choose another folder")
+    if overwrite or not out.is_dir() or (config.resume and (out / CHECKPOINT_DIR / LAST_CHECKPOINT).exists()):
+        return
+    if (out / WEIGHTS_FILE).exists():
+        raise OutputError(f"{out}: holds a model already; give --overwrite to replace it")
+    checkpoints = out / CHECKPOINT_DIR
+    if checkpoints.is_dir() and any(checkpoints.iterdir()):
+        raise OutputError(f"{out}: holds an interrupted run's checkpoints; give --resume to continue it or "
+                          "--overwrite to start afresh")
+
+
 def _prepare_out(config: TrainConfig) -> tuple[Path, Path | None]:
     """Create the run folder; return it and the checkpoint to resume from (None for a fresh run)."""
     out = Path(config.out)
@@ -234,12 +252,14 @@ def _warn_emulated_bf16(config: TrainConfig) -> None:
                     "about 10x slower than 32-true", config.precision)
 
 
-def train(config: TrainConfig, callbacks: Sequence[L.Callback] = ()) -> TrainResult:
+def train(config: TrainConfig, callbacks: Sequence[L.Callback] = (), overwrite: bool = True) -> TrainResult:
     """Train a model as `config` says and write it (weights, card, log, learning curve) into `config.out`.
 
-    `callbacks` are extra Lightning callbacks (notebooks, tests).
+    `callbacks` are extra Lightning callbacks (notebooks, tests). Without `overwrite` (the command line's
+    default), a folder holding a model, or checkpoints that `config.resume` does not continue, is refused.
     """
     config.validate()
+    check_run_folder(config, overwrite)
     _warn_emulated_bf16(config)
     if config.init:
         resolve_model_dir(config.init)  # a missing model fails before anything is written

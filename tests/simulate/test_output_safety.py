@@ -1,0 +1,72 @@
+"""simulate writes its set whole or not at all: a killed run leaves nothing under the output name and its staging
+folder is reclaimed by the next run; an existing set is replaced only with --overwrite."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from massmap.cli import app
+from massmap.io.manifest import read_manifest
+
+REPO = Path(__file__).resolve().parents[2]
+runner = CliRunner()
+
+
+def _simulate(out: Path, n: int, *extra: str) -> list[str]:
+    return ["simulate", "--out", str(out), "--n-scenes", str(n), "--seed", "3", "--size", "64", "-q", *extra]
+
+
+def _staged_scenes(folder: Path) -> list[Path]:
+    return [p for p in folder.glob(".out.massmap-*.partial/scene_*_phase.tif")]
+
+
+@pytest.mark.slow  # a second interpreter starts and is killed: about 10 s idle, a minute on a loaded machine
+def test_a_killed_simulate_leaves_no_set_and_a_rerun_succeeds(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.Popen([sys.executable, "-m", "massmap", *_simulate(out, 5000)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while len(_staged_scenes(tmp_path)) < 2:
+        assert proc.poll() is None and time.monotonic() < deadline, "simulate ended before it could be killed"
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert not out.exists()  # no partial set under the output name
+    assert len(list(tmp_path.glob(".out.massmap-*.partial"))) == 1  # the dead run's staging folder
+
+    rerun = runner.invoke(app, _simulate(out, 2))
+    assert rerun.exit_code == 0, rerun.output
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # the dead run's folder reclaimed
+    assert len(read_manifest(out / "manifest.csv")) == 2
+
+
+def test_an_existing_set_is_replaced_only_with_overwrite(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert runner.invoke(app, _simulate(out, 2)).exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    again = runner.invoke(app, _simulate(out, 3))
+    assert again.exit_code == 1
+    assert again.output.strip() == f"error: {out}: already exists and is not empty; give --overwrite to write into it"
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+    replaced = runner.invoke(app, _simulate(out, 3, "--overwrite"))
+    assert replaced.exit_code == 0, replaced.output
+    assert len(read_manifest(out / "manifest.csv")) == 3
+    assert not list(tmp_path.glob(".*"))  # no staging folder left
+
+
+def test_simulate_stacks_write_whole_too(tmp_path: Path) -> None:
+    out = tmp_path / "stacks"
+    args = ["simulate", "--out", str(out), "--n-scenes", "1", "--seed", "1", "--size", "64", "--stack", "3", "-q"]
+    assert runner.invoke(app, args).exit_code == 0
+    assert (out / "stacks.csv").exists() and (out / "manifest.csv").exists()
+    assert runner.invoke(app, args).exit_code == 1  # not empty now
+    assert not list(tmp_path.glob(".*"))
