@@ -14,7 +14,7 @@ import numpy as np
 from massmap.atomic import atomic_path
 from massmap.errors import IncompatibleModelError
 from massmap.log import get_logger
-from massmap.models.store import ONNX_FILE, WEIGHTS_FILE, LoadedModel, load_model
+from massmap.models.store import CARD_FILE, ONNX_FILE, WEIGHTS_FILE, LoadedModel, load_model
 
 if TYPE_CHECKING:
     import torch
@@ -33,15 +33,21 @@ def _as_loaded(model: str | os.PathLike | LoadedModel) -> LoadedModel:
 
 
 def export_onnx(model: str | os.PathLike | LoadedModel, out: str | os.PathLike | None = None,
-                check: bool = True) -> Path:
+                check: bool = True, overwrite: bool = True) -> Path:
     """Write the network as ONNX (dynamic batch, rows and columns; output logits), atomically.
 
-    `out` defaults to `model.onnx` in the model folder. With `check`, ONNX Runtime must reproduce torch's
-    logits on a random tile within MAX_LOGIT_DIFF, else IncompatibleModelError.
+    `out` defaults to `model.onnx` in the model folder (derived from the weights, so replaced freely). A given
+    `out` may not be the model's weights or card, and an existing one is replaced only with `overwrite`. With
+    `check`, ONNX Runtime must reproduce torch's logits on a random tile within MAX_LOGIT_DIFF, else
+    IncompatibleModelError.
     """
     import torch
 
+    from massmap.io.output_check import check_outputs
+
     loaded = _as_loaded(model)
+    if out is not None:
+        check_outputs({"--out": out}, [loaded.path / WEIGHTS_FILE, loaded.path / CARD_FILE], overwrite)
     out = Path(out) if out is not None else loaded.path / ONNX_FILE
     net = loaded.net.to("cpu").eval()
     tile_px = loaded.card.patch_size
