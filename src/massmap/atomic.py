@@ -120,6 +120,17 @@ def _publish_folder(stage: Path, folder: Path) -> None:
         os.replace(entry, dst)
 
 
+def check_output_folder(path: str | os.PathLike, overwrite: bool = False) -> Path:
+    """Refuse an output folder that is a file, or that exists and is not empty while `overwrite` is False;
+    returns it as an absolute path ("." has a name)."""
+    folder = Path(os.path.abspath(path))
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"{path}: not a folder")
+    if folder.is_dir() and not overwrite and any(folder.iterdir()):
+        raise OutputError(f"{path}: already exists and is not empty; give --overwrite to write into it")
+    return folder
+
+
 @contextlib.contextmanager
 def atomic_folder(path: str | os.PathLike, overwrite: bool = False) -> Iterator[Path]:
     """Yield a private hidden folder beside the output folder `path`; when the block succeeds it becomes `path`
@@ -128,11 +139,7 @@ def atomic_folder(path: str | os.PathLike, overwrite: bool = False) -> Iterator[
 
     An existing `path` that is not empty is refused unless `overwrite`; a file in its place always is.
     """
-    folder = Path(os.path.abspath(path))  # "." has a name to stage beside
-    if folder.exists() and not folder.is_dir():
-        raise OutputError(f"{path}: not a folder")
-    if folder.is_dir() and not overwrite and any(folder.iterdir()):
-        raise OutputError(f"{path}: already exists and is not empty; give --overwrite to write into it")
+    folder = check_output_folder(path, overwrite)
     make_output_folder(folder.parent)
     check_writable(folder)
     reclaim_stale(folder.parent)

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from massmap.atomic import check_output_folder
 from massmap.constants import DEMO_SEED, DEMO_SIZE
 from massmap.demo_report import demo_report
 from massmap.errors import OutputError
@@ -45,9 +46,13 @@ def run_demo(
     model: str | os.PathLike = "default",
     settings: PredictSettings | None = None,
     progress: bool = True,
+    overwrite: bool = True,
 ) -> DemoResult:
-    """Simulate a scene with known labels, map it with `model` (and `settings`), score coherent patterns, report."""
+    """Simulate a scene with known labels, map it with `model` (and `settings`), score coherent patterns, report.
+
+    Without `overwrite` (the command line's default), a non-empty `out_dir` is refused."""
     start = time.perf_counter()
+    check_output_folder(out_dir, overwrite)
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from massmap.cli.app import command
-from massmap.cli.options import BackendOption, ModelOption, QuietOption, TileOption, out_option
+from massmap.cli.options import BackendOption, ModelOption, OverwriteOption, QuietOption, TileOption, out_option
 from massmap.constants import DEMO_SEED, DEMO_SIZE
 
 
@@ -19,6 +19,7 @@ def demo(
     model: str = ModelOption,
     backend: str = BackendOption,
     tile_px: int | None = TileOption,
+    overwrite: bool = OverwriteOption,
     quiet: bool = QuietOption,
 ) -> None:
     """Simulate a scene, map it with the shipped model, evaluate against its labels and write an HTML report."""
@@ -28,7 +29,8 @@ def demo(
     from massmap.predict.settings import PredictSettings
 
     settings = PredictSettings(backend=backend, tile_px=tile_px)
-    result = run_demo(out, seed=seed, size=size, model=model, settings=settings, progress=not quiet)
+    result = run_demo(out, seed=seed, size=size, model=model, settings=settings, progress=not quiet,
+                      overwrite=overwrite)
     if quiet:
         return
     px, ob = result.metrics["pixel"], result.metrics["object"]
