@@ -65,7 +65,7 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, str], dict[str, Callable], set[
                        "memory_per_job": "memory"}, {}, {"settings"}, 14),
     "demo": ({**_field_defaults(PredictSettings), **_signature_defaults(run_demo)}, {}, {}, {"out", "overwrite"}, 5),
     "predict-stack": (_signature_defaults(predict_stack), {"min_area": "min_area_m2", "workers": "n_workers"}, {},
-                      set(), 10),
+                      {"overwrite"}, 10),
     # The command line refuses to replace files unless told (--overwrite); the library functions replace them.
     "evaluate": (_signature_defaults(evaluate), {}, {}, {"overwrite"}, 2),
     "inventory-stats": (_signature_defaults(inventory_stats), {"bootstrap": "n_bootstrap"}, {}, {"overwrite"}, 3),

@@ -63,6 +63,20 @@ def test_predict_stack_pgs_draws_the_slope_and_not_a_date_atmosphere(tmp_path):
     assert polygons["first_date"].min() == "2020-01-01"
 
 
+def test_predict_stack_replaces_its_outputs_only_with_overwrite(tmp_path):
+    dates = ["20200101", "20200113", "20200125", "20200206", "20200218"]
+    for k, phase in enumerate(chain_phases()):
+        write_pair(tmp_path / "GEOC", dates[k], dates[k + 1], phase=phase)
+    args = ["predict-stack", str(tmp_path / "GEOC"), "--out", str(tmp_path / "out"), "--method", "pgs", "--quiet"]
+    assert runner.invoke(app, args).exit_code == 0
+    before = (tmp_path / "out" / "stack_pgs.gpkg").read_bytes()
+    again = runner.invoke(app, args)
+    assert again.exit_code == 1
+    assert again.output.strip().endswith("stack_pgs.tif: already exists; give --overwrite to replace it")
+    assert (tmp_path / "out" / "stack_pgs.gpkg").read_bytes() == before
+    assert runner.invoke(app, [*args, "--overwrite"]).exit_code == 0
+
+
 def test_predict_stack_reports_bad_input_in_one_line(tmp_path):
     one = write_pair(tmp_path, "20200101", "20200113")
     result = runner.invoke(app, ["predict-stack", str(one), "--out", str(tmp_path / "out"), "--method", "pgs"])

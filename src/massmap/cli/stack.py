@@ -7,7 +7,15 @@ from pathlib import Path
 import typer
 
 from massmap.cli.app import command
-from massmap.cli.options import BackendOption, MinAreaOption, ModelOption, QuietOption, ThresholdOption, out_option
+from massmap.cli.options import (
+    BackendOption,
+    MinAreaOption,
+    ModelOption,
+    OverwriteOption,
+    QuietOption,
+    ThresholdOption,
+    out_option,
+)
 from massmap.stack.settings import DEFAULT_MIN_PERSISTENCE, DEFAULT_PGS_SIGMAS, METHODS, MIN_COHERENCE
 
 
@@ -32,6 +40,7 @@ def predict_stack_command(
     workers: int | None = typer.Option(None, "--workers",
                                        help="Local single-threaded worker processes (default: cores)."),
     backend: str = BackendOption,
+    overwrite: bool = OverwriteOption,
     quiet: bool = QuietOption,
 ) -> None:
     """Map many interferograms of one frame together: what persists from pair to pair, not each pair alone."""
@@ -42,7 +51,7 @@ def predict_stack_command(
     result = predict_stack(inputs, out, method=method, min_persistence=min_persistence, model=model,
                            threshold=threshold, min_area_m2=min_area, min_coherence=min_coherence,
                            pgs_sigmas=pgs_sigmas, backend=backend, scheduler=scheduler, n_workers=workers,
-                           progress=not quiet, quiet=quiet)
+                           progress=not quiet, quiet=quiet, overwrite=overwrite)
     if not quiet:
         first, last = stack_span(result.fused.pairs)
         console.print(f"{len(result.fused.pairs)} pairs ({first} to {last}), method {method}: "

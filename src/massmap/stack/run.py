@@ -203,6 +203,7 @@ def predict_stack(
     progress: bool = True,
     quiet: bool = False,
     map_pairs: Callable[..., tuple[list[SceneEntry], list[Path], list[str]]] = _map_pairs,
+    overwrite: bool = True,
 ) -> StackResult:
     """Map the interferograms of one frame as a stack and write `stack_METHOD.tif` (fused layers, one COG with
     band descriptions), `stack_METHOD.gpkg` (polygons with n_pairs_valid, n_pairs_detected, persistence,
@@ -211,6 +212,8 @@ def predict_stack(
 
     `method` "model" maps each pair with the model through `predict_batch` (outputs in `out_dir/pairs`, resumable)
     and draws polygons where detections persist; "pgs" stacks wrapped phase gradients without a model.
+    Without `overwrite` (the command line's default), existing stack outputs of `method` are refused, as are
+    outputs that would be one of the pairs' files.
     """
     started = time.perf_counter()
     if method not in METHODS:
@@ -218,6 +221,12 @@ def predict_stack(
     if not 0.0 < min_persistence <= 1.0:
         raise BadInputError(f"--min-persistence must be in (0, 1], got {min_persistence}")
     entries = stack_entries(inputs)
+    if Path(out_dir).is_dir():
+        from massmap.io.output_check import check_outputs
+
+        pair_files = [p for e in entries for p in (e.phase, e.coherence, e.dem, e.los) if p is not None]
+        check_outputs({f"--out ({kind})": path for kind, path in output_paths(out_dir, method).items()},
+                      pair_files, overwrite)
     out = open_output_folder(out_dir)
     paths = output_paths(out, method)
     failed: list[str] = []
