@@ -12,6 +12,7 @@ from typing import Any
 
 import typer
 
+from massmap.constants import MIN_MAPPED_AREA_M2
 from massmap.predict.backends import BACKEND_HELP
 from massmap.predict.settings import DEFAULTS, TILE_MULTIPLE_PX
 
@@ -53,7 +54,8 @@ ModelOption = typer.Option(
 ThresholdOption = typer.Option(
     DEFAULTS.threshold, "--threshold", metavar="P", help="Probability threshold (default: the model card's).")
 MinAreaOption = typer.Option(
-    DEFAULTS.min_area_m2, "--min-area", metavar="M2", help="Drop polygons smaller than this, in m2.")
+    DEFAULTS.min_area_m2, "--min-area", metavar="M2",
+    help=f"Drop polygons smaller than this, in m2 (default: the model card's, else {MIN_MAPPED_AREA_M2:,.0f}).")
 OverlapOption = typer.Option(
     DEFAULTS.overlap, "--overlap", metavar="FRACTION",
     help="Overlap of neighbouring tiles (fraction of a tile, 0-0.5).")

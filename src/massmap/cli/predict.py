@@ -56,7 +56,7 @@ def predict(
         "and probability with the polygons, and every detection as a phase chip."),
     model: str = ModelOption,
     threshold: float | None = ThresholdOption,
-    min_area: float = MinAreaOption,
+    min_area: float | None = MinAreaOption,
     overlap: float = OverlapOption,
     tta: bool = TtaOption,
     backend: str = BackendOption,

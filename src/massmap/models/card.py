@@ -7,10 +7,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from massmap import __version__
+from massmap.constants import MIN_MAPPED_AREA_M2
 from massmap.errors import IncompatibleModelError
 from massmap.settings_json import known_fields, parse_object, read_text
 
 CARD_FORMAT = 1
+# Fields newer than the first card format: written only when set, so older massmap versions still read the card.
+_OPTIONAL_FIELDS = ("min_area_m2", "fine_tuning")
 
 
 @dataclass
@@ -22,7 +25,10 @@ class ModelCard:
     size the network was trained on. `backend` is the inference backend `--backend auto` runs on the CPU (a name
     of `massmap.predict.backends.BACKENDS`; without it, float32 ONNX Runtime). `coherence_floor`: where every
     pixel of a 16-pixel block has coherence below it, the model has no signal to find (`massmap.predict.signal`):
-    those pixels map to probability 0 and tiles made only of them are not run.
+    those pixels map to probability 0 and tiles made only of them are not run. `min_area_m2` is the smallest
+    polygon prediction keeps by default (chosen on validation scenes with the threshold; without it, the study's
+    mapping limit). `fine_tuning` records a fine-tuned model's start, data and validation figures before and after
+    (`massmap.train.finetune`).
     """
 
     arch: str = "unetplusplus"
@@ -33,10 +39,12 @@ class ModelCard:
     tile_px: int | None = None
     backend: str | None = None
     coherence_floor: float | None = None
+    min_area_m2: float | None = None
     requires_coherence_file: bool = False
     training_data: dict = field(default_factory=dict)
     training: dict = field(default_factory=dict)
     metrics: dict = field(default_factory=dict)
+    fine_tuning: dict = field(default_factory=dict)
     limits: str = ""
     massmap_version: str = __version__
     card_format: int = CARD_FORMAT
@@ -55,9 +63,18 @@ class ModelCard:
         """Record the prediction tile size; the training patch size stays implicit, so such cards read as before."""
         self.tile_px = None if int(tile_px) == self.patch_size else int(tile_px)
 
+    @property
+    def prediction_min_area_m2(self) -> float:
+        """Smallest polygon (m2) prediction keeps when none is asked for."""
+        return MIN_MAPPED_AREA_M2 if self.min_area_m2 is None else float(self.min_area_m2)
+
     def to_json(self) -> str:
-        """The card as indented JSON."""
-        return json.dumps(asdict(self), indent=2, sort_keys=True)
+        """The card as indented JSON; optional fields left unset are left out, so such cards read as older ones."""
+        values = asdict(self)
+        for name in _OPTIONAL_FIELDS:
+            if values[name] in (None, {}):
+                del values[name]
+        return json.dumps(values, indent=2, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str, source: str = "model card") -> ModelCard:

@@ -281,7 +281,8 @@ def predict_scene(
     source) and the blended probability to `probability` (Cloud-Optimised GeoTIFF, float32, NaN = nodata),
     each atomically. How it maps is `settings` (a `PredictSettings`: tile_px, overlap, batch_size, backend,
     threshold, min_area_m2, tta), with any of those fields also accepted as keyword arguments that change it
-    (`predict_scene(scene, threshold=0.6)`); a None threshold or tile size means the model card's. `model` is
+    (`predict_scene(scene, threshold=0.6)`); a None threshold, minimum area or tile size means the model card's
+    (`ModelCard.prediction_min_area_m2`: the card's, else the study's mapping limit). `model` is
     "default", a model folder or a LoadedModel. `dem` and `los` (the LOS geometry, see `massmap.io.los`) feed
     models with slope or los channels. The probability array is returned when `return_probability`, or by
     default when no file is written and the scene has at most SMALL_SCENE_PIXELS pixels. Tiles without signal
@@ -310,7 +311,8 @@ def predict_scene(
     threshold = loaded.card.threshold if settings.threshold is None else float(settings.threshold)
     if not 0.0 < threshold < 1.0:
         raise BadInputError(f"--threshold must be between 0 and 1, got {threshold}")
-    min_area_m2, tta, batch_size = settings.min_area_m2, settings.tta, settings.batch_size
+    min_area_m2 = loaded.card.prediction_min_area_m2 if settings.min_area_m2 is None else float(settings.min_area_m2)
+    tta, batch_size = settings.tta, settings.batch_size
     backend = resolve_backend(settings.backend, loaded.device_type, loaded.card.backend).name
     timer = _Timer()
     with contextlib.ExitStack() as stack:

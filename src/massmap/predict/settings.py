@@ -10,7 +10,6 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from massmap.constants import MIN_MAPPED_AREA_M2
 from massmap.errors import BadInputError
 
 # Every smp encoder halves a tile five times, so a tile side must divide by 2**5.
@@ -22,10 +21,11 @@ AUTO_BACKEND = "auto"
 class PredictSettings:
     """Prediction parameters of one run.
 
-    `tile_px` None: the model card's `prediction_tile_px`; `threshold` None: the card's threshold. `overlap` is
+    `tile_px` None: the model card's `prediction_tile_px`; `threshold` None: the card's threshold; `min_area_m2`
+    None: the card's `prediction_min_area_m2` (its own, else MIN_MAPPED_AREA_M2). `overlap` is
     the share of a tile shared with each neighbour (0 to 0.5); `batch_size` tiles go through the network at once;
     `backend` is a name of `massmap.predict.backends.BACKENDS` or "auto" (the card's default backend on the CPU,
-    torch on a GPU); `min_area_m2` drops smaller polygons; `tta` averages the 8 flips and 90-degree rotations.
+    torch on a GPU); `min_area_m2` (m2) drops smaller polygons; `tta` averages the 8 flips and 90-degree rotations.
     """
 
     tile_px: int | None = None
@@ -33,7 +33,7 @@ class PredictSettings:
     batch_size: int = 4
     backend: str = AUTO_BACKEND
     threshold: float | None = None
-    min_area_m2: float = MIN_MAPPED_AREA_M2
+    min_area_m2: float | None = None
     tta: bool = False
 
     def __post_init__(self) -> None:
@@ -47,7 +47,7 @@ class PredictSettings:
             )
         if self.threshold is not None and not 0.0 < self.threshold < 1.0:
             raise BadInputError(f"--threshold must be between 0 and 1, got {self.threshold}")
-        if self.min_area_m2 < 0:
+        if self.min_area_m2 is not None and self.min_area_m2 < 0:
             raise BadInputError(f"--min-area must be 0 or more (m2), got {self.min_area_m2:g}")
 
     def replace(self, **changes: Any) -> PredictSettings:
