@@ -20,16 +20,24 @@ TRAIN = FieldDefaults(TrainConfig)
 
 @command("train")
 def train_command(
+    ctx: typer.Context,
     manifest: Path = typer.Option(..., "--manifest",
                                   help="CSV of scenes: phase, coherence, labels, split, dem, negative, los, traps."),
     out: Path = out_option(..., "Model folder to write (model.safetensors, card.json, log, curve)."),
     arch: str = typer.Option(TRAIN.arch, "--arch", help="Any segmentation-models-pytorch architecture."),
     encoder: str = typer.Option(TRAIN.encoder, "--encoder",
                                 help="smp encoder (random weights; nothing is downloaded)."),
-    init: str | None = typer.Option(TRAIN.init, "--init",
-                                    help="Start from a model: 'default' (the shipped one) or a folder."),
+    init: str | None = typer.Option(
+        TRAIN.init, "--init", help="Fine-tune a model: 'default' (the shipped one) or a folder. Options not given "
+        "take the fine-tuning recipe's values (massmap.train.recipe) and the model's patch size and channels."),
     freeze_encoder: bool = typer.Option(TRAIN.freeze_encoder, "--freeze-encoder",
                                         help="Train only the decoder (very few labels)."),
+    freeze_epochs: int = typer.Option(TRAIN.freeze_epochs, "--freeze-epochs",
+                                      help="Keep the encoder frozen for the first N epochs."),
+    scene_validation: bool = typer.Option(
+        TRAIN.scene_validation, "--scene-validation/--patch-validation",
+        help="Map the val scenes whole each epoch as predict does (val_scene_* figures, --monitor val_scene_score) "
+             "and store their best threshold and minimum area in the card."),
     encoding: str = typer.Option(TRAIN.encoding, "--encoding", help="Wrapped phase as " + ", ".join(ENCODINGS) + "."),
     coherence: bool = typer.Option(TRAIN.coherence, "--coherence/--no-coherence", help="Add the coherence channel."),
     slope: bool = typer.Option(TRAIN.slope, "--slope", help="Add terrain slope from each scene's DEM."),
@@ -80,7 +88,7 @@ def train_command(
     quiet: bool = QuietOption,
 ) -> None:
     """Train a model on mapped interferograms and write it, with its card, into a model folder."""
-    from massmap.train import train
+    from massmap.train import apply_recipe, train
 
     if quiet:
         logging.getLogger("lightning").setLevel(logging.ERROR)
@@ -94,7 +102,13 @@ def train_command(
         max_minutes=max_minutes, patience=patience, monitor=monitor, seed=seed, workers=workers,
         devices=int(devices) if devices.isdigit() else devices, num_nodes=num_nodes, strategy=strategy,
         precision=precision, resume=resume, progress=not quiet, pixel_size_m=pixel_size,
+        freeze_epochs=freeze_epochs, scene_validation=scene_validation,
     )
+    # Options the user typed win over the recipe's; click's context names the source of each value.
+    renamed = {"pixel_size": "pixel_size_m", "channels": "inputs"}
+    given = {renamed.get(name, name) for name in ctx.params
+             if getattr(ctx.get_parameter_source(name), "name", "DEFAULT") not in ("DEFAULT", "DEFAULT_MAP")}
+    config = apply_recipe(config, given)
     result = train(config, overwrite=overwrite)
     if quiet:
         return

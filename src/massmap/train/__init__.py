@@ -8,6 +8,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
     __name__,
     submod_attrs={
         "config": ["TrainConfig"],
+        "recipe": ["apply_recipe", "finetune_config"],
         "run": ["TrainResult", "train"],
     },
 )

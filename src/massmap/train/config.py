@@ -18,7 +18,7 @@ PRECISIONS = ("32-true", "bf16-mixed", "16-mixed")
 # Metrics logged each epoch that can pick the best checkpoint; losses are minimised, scores maximised.
 MONITORS = (
     "val_iou", "val_dice", "val_precision", "val_recall", "val_object_precision", "val_object_recall",
-    "val_object_f1", "val_loss", "train_loss",
+    "val_object_f1", "val_scene_score", "val_scene_iou", "val_scene_object_f1", "val_loss", "train_loss",
 )
 CONFIG_FILE = "train_config.json"
 
@@ -29,7 +29,11 @@ class TrainConfig:
 
     `neg_ratio` is negatives per positive patch (0: the study's choice, positives only); `hard_fraction` is the
     share of negatives drawn from hard-negative scenes when there are any. `max_minutes` bounds the whole run,
-    across resumed invocations.
+    across resumed invocations. `freeze_epochs` keeps the encoder frozen for the first epochs only (a start for
+    the decoder before the whole network adapts); `freeze_encoder` keeps it frozen throughout.
+    `scene_validation` maps the validation scenes whole each epoch, as `predict` does, logs `val_scene_*`
+    figures at their best threshold and minimum area, and writes the chosen pair into the card
+    (`massmap.train.pick`).
     """
 
     manifest: str
@@ -38,6 +42,7 @@ class TrainConfig:
     encoder: str = "resnet18"
     init: str | None = None
     freeze_encoder: bool = False
+    freeze_epochs: int = 0
     encoding: str = "sincos"
     coherence: bool = True
     slope: bool = False
@@ -70,6 +75,7 @@ class TrainConfig:
     resume: bool = False
     progress: bool = True
     pixel_size_m: float | None = None
+    scene_validation: bool = False
 
     @property
     def channels(self) -> tuple[str, ...]:
@@ -115,6 +121,8 @@ class TrainConfig:
         for name in ("batch_size", "epochs", "patches_per_epoch"):
             if getattr(self, name) < 1:
                 problems.append(f"--{name.replace('_', '-')} must be at least 1")
+        if self.freeze_epochs < 0:
+            problems.append(f"--freeze-epochs {self.freeze_epochs} must be 0 or more")
         if self.val_patches < 0 or self.workers < 0 or self.patience < 1:
             problems.append("--val-patches and --workers must be 0 or more, --patience at least 1")
         if self.lr <= 0:

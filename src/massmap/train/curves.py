@@ -14,7 +14,8 @@ LOG_FILE = "training_log.csv"
 CURVE_FILE = "learning_curve.png"
 LOG_COLUMNS = (
     "epoch", "step", "lr", "train_loss", "val_loss", "val_iou", "val_dice", "val_precision", "val_recall",
-    "val_object_precision", "val_object_recall", "val_object_f1",
+    "val_object_precision", "val_object_recall", "val_object_f1", "val_scene_score", "val_scene_iou",
+    "val_scene_object_f1", "val_scene_threshold",
 )
 
 
@@ -68,7 +69,10 @@ def plot_learning_curve(rows: list[dict], path: str | os.PathLike) -> Path:
         ax_loss.plot(epochs, [r.get(key, math.nan) for r in rows], marker="o", ms=3, label=label)
     ax_loss.set(xlabel="epoch", ylabel="loss", title="Loss")
     ax_loss.legend()
-    for key, label in (("val_iou", "pixel IoU"), ("val_dice", "pixel Dice"), ("val_object_f1", "object F1 (IoU 0.4)")):
+    for key, label in (("val_iou", "pixel IoU"), ("val_dice", "pixel Dice"), ("val_object_f1", "object F1 (IoU 0.4)"),
+                       ("val_scene_iou", "whole scenes: pixel IoU"), ("val_scene_object_f1", "whole scenes: object F1")):
+        if all(math.isnan(r.get(key, math.nan)) for r in rows):
+            continue
         ax_score.plot(epochs, [r.get(key, math.nan) for r in rows], marker="o", ms=3, label=label)
     ax_score.set(xlabel="epoch", ylabel="score", title="Validation", ylim=(0, 1))
     ax_score.legend()

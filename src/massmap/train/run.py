@@ -34,7 +34,9 @@ from massmap.train.callbacks import EpochLog
 from massmap.train.config import CONFIG_FILE, TrainConfig
 from massmap.train.curves import CURVE_FILE, LOG_FILE, best_row, read_log
 from massmap.train.datamodule import PatchDataModule
+from massmap.train.freeze import EncoderWarmup
 from massmap.train.module import SegmentationModule
+from massmap.train.scene_validation import SceneValidation, record_fine_tuning
 
 log = get_logger(__name__)
 
@@ -224,6 +226,19 @@ def _callbacks(config: TrainConfig, out: Path, monitor: str, mode: str) -> tuple
     return checkpoint, callbacks
 
 
+def _scene_validation(config: TrainConfig, val: SceneCatalog | None, card: ModelCard, out: Path
+                      ) -> tuple[SceneValidation | None, dict]:
+    """Whole-scene validation of the run when asked for and possible, and the starting model's figures there."""
+    if not config.scene_validation:
+        return None, {}
+    if val is None:
+        log.warning("no validation scenes: the card keeps the threshold %.2f and the default minimum area",
+                    card.threshold)
+        return None, {}
+    scenes = SceneValidation.of_catalog(val, card, out, config.where, config.pixel_size_m)
+    return scenes, scenes.before(config.init) if config.init else {}
+
+
 def _progress(trainer: L.Trainer, last: Path) -> tuple[int, int]:
     """Epochs run and optimiser steps taken; from the last checkpoint when the trainer's state stayed in spawned
     processes (ddp_spawn)."""
@@ -283,6 +298,12 @@ def train(config: TrainConfig, callbacks: Sequence[L.Callback] = (), overwrite: 
     module = SegmentationModule(net, config, steps_per_epoch)
     data = PatchDataModule(train_index, val_index, channels, config)
     checkpoint, run_callbacks = _callbacks(config, out, ckpt_monitor, mode)
+    if config.freeze_epochs and not config.freeze_encoder:
+        run_callbacks.append(EncoderWarmup(config.freeze_epochs))
+    scenes, before = _scene_validation(config, val_catalog, ModelCard(
+        arch=arch, encoder=encoder, channels=list(channels), patch_size=config.patch_size), out)
+    if scenes is not None:
+        run_callbacks.append(scenes)
     trainer = L.Trainer(
         accelerator=config.accelerator, devices=_devices(config.devices), num_nodes=config.num_nodes,
         strategy=config.strategy, precision=config.precision,  # type: ignore[arg-type]  # checked by TrainConfig
@@ -312,6 +333,13 @@ def train(config: TrainConfig, callbacks: Sequence[L.Callback] = (), overwrite: 
                                         and not (isinstance(v, float) and math.isnan(v))}},
         massmap_version=__version__,
     )
+    if scenes is not None:
+        after = scenes.pick(net.cpu())
+        card.threshold, card.min_area_m2 = after.threshold, after.min_area_m2
+        log.info("on the %d validation scenes mapped whole: threshold %.2f, minimum area %.0f m2, pixel IoU %.3f, "
+                 "object F1 %.3f", after.scenes, after.threshold, after.min_area_m2, after.pixel_iou, after.object_f1)
+        if config.init and val_catalog is not None:
+            record_fine_tuning(card, config.init, train_catalog, val_catalog, before, after, config.pixel_size_m)
     publish_model(net.cpu(), card, out)
     log.info("model written to %s (best %s %.3f at epoch %s)", out, monitor, best.get(monitor, math.nan),
              best.get("epoch", "-"))
