@@ -8,7 +8,7 @@ use): SRTM N42E012 relief (only ever used for the held-out test), 40 m pixels as
 passes only with headings 10 degrees off (trained: both, at most 3 degrees off), 1.5x atmosphere (trained: at
 most 1.3x), mostly deep-seated and rock-glacier motion (trained: 8 % and 20 %) over 36- and 48-day baselines
 (trained: 6 to 24 days). Labelled patches are 256 x 256 scenes with motion, as an expert would draw them;
-each run fine-tunes on the first N of them (a fifth of them, at least two, for validation) with the recipe's
+each run fine-tunes on the first N of them (a fifth of them, two to ten, for validation) with the recipe's
 defaults and a time budget. Held-out scenes (512 x 512, other seeds) are mapped whole, as `predict` does, by
 the model before and after; pooled pixel IoU and object F1 at IoU 0.4 are printed with the minutes each run
 took. The data are simulated into DATA_DIR on the first run and reused after.
@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
 import torch
+from machine import machine_line  # benchmarks/machine.py, beside this script
 
 from massmap.io.manifest import ManifestRow, read_manifest, write_manifest
 from massmap.models.store import load_model
@@ -33,8 +36,6 @@ from massmap.simulate.scene import simulate_scene
 from massmap.train import finetune_config, train
 from massmap.train.pick import MIN_AREAS_M2, THRESHOLDS, card_point, map_and_count, point_from_counts, validation_scene
 from massmap.train.scene_validation import weights_sha256
-
-from machine import machine_line  # benchmarks/machine.py, beside this script
 
 # The shared sample data sit beside the repository (../shared/data); a worktree elsewhere gives --dem.
 SRTM = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "srtm3"
@@ -76,9 +77,16 @@ def make_data(out: Path, dem: Path) -> dict[str, list[ManifestRow]]:
 
 
 def split_patches(labelled: list[ManifestRow], n: int) -> list[ManifestRow]:
-    """The first `n` labelled patches, a fifth of them (at least two) in the val split."""
-    n_val = max(2, n // 5)
+    """The first `n` labelled patches, a fifth of them (two to ten) in the val split."""
+    n_val = min(10, max(2, n // 5))
     return [replace(r, split="val" if i >= n - n_val else "train") for i, r in enumerate(labelled[:n])]
+
+
+def cpu_minutes() -> float:
+    """CPU time (user + system) of this process and its finished children so far, in minutes: on a shared
+    machine, the work a run got, where wall minutes also count the other jobs' share."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime) / 60
 
 
 def _value(text: str):
@@ -113,7 +121,7 @@ def main() -> None:
         overrides["max_minutes"] = args.max_minutes
     work = Path(args.work or Path(args.data) / "runs")
     torch.set_num_threads(2)
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), cpu_minutes()
     scenes = [validation_scene(r, WHERE) for r in data[args.scenes]]
     base = load_model(args.model, device="cpu")
     # The starting model is mapped once at every candidate point: its own card's figures and those at the point
@@ -127,6 +135,7 @@ def main() -> None:
     results = {"model": str(base.path), "model_weights_sha256": weights_sha256(args.model), "scenes": args.scenes,
                "n_scenes": len(scenes), "n_patterns": int(sum(len(s.truth) for s in scenes)),
                "zero_shot": zero.to_dict(), "zero_shot_minutes": (time.perf_counter() - start) / 60,
+               "zero_shot_cpu_minutes": cpu_minutes() - cpu_start,
                "settings": overrides, "runs": []}
     for n in args.patches:
         folder = work / f"patches_{n}"
@@ -134,9 +143,9 @@ def main() -> None:
         manifest = write_manifest(split_patches(data["labelled"], n), folder / "manifest.csv")
         config = finetune_config(str(manifest), str(folder / "model"), init=args.model, where=WHERE, progress=False,
                                  **overrides)
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), cpu_minutes()
         train(config)
-        train_minutes = (time.perf_counter() - t0) / 60
+        train_minutes, train_cpu_minutes = (time.perf_counter() - t0) / 60, cpu_minutes() - cpu0
         tuned = load_model(folder / "model", device="cpu")
         after = card_point(tuned, scenes, backend="auto")
         record = tuned.card.fine_tuning
@@ -146,26 +155,33 @@ def main() -> None:
                                        picked["threshold"], picked["min_area_m2"], len(scenes))
         results["runs"].append({
             "patches": n, "train": record["train"], "val": record["val"], "train_minutes": train_minutes,
+            "train_cpu_minutes": train_cpu_minutes,
             "epochs_run": tuned.card.training["epochs_run"], "val_before": record["before"],
             "val_after": record["after"], "zero_shot_calibrated": calibrated.to_dict(), "fine_tuned": after.to_dict(),
-            "minutes": (time.perf_counter() - t0) / 60,
+            "minutes": (time.perf_counter() - t0) / 60, "load_average": os.getloadavg(),
         })
         print(f"{n} patches: fine-tuned pixel IoU {after.pixel_iou:.3f}, object F1 {after.object_f1:.3f} "
-              f"({train_minutes:.1f} min training)", flush=True)
+              f"({train_minutes:.1f} min training, {train_cpu_minutes:.1f} CPU min; load {os.getloadavg()[0]:.1f})",
+              flush=True)
         if args.out:
             Path(args.out).write_text(json.dumps(results, indent=2))
-    print(machine_line())
+    print(machine_line(), f"(load average at the end {os.getloadavg()[0]:.1f})")
     print(f"model {results['model']} (weights sha256 {results['model_weights_sha256'][:12]}), "
           f"{results['n_scenes']} {args.scenes} scenes, {results['n_patterns']} coherent patterns; "
           f"settings beyond the recipe: {overrides or 'none'}")
     print(f"{'patches':>7} {'zero-shot IoU':>13} {'F1':>5} {'recalibrated IoU':>16} {'F1':>5} "
-          f"{'fine-tuned IoU':>14} {'F1':>5} {'threshold':>9} {'min m2':>7} {'minutes':>7}")
+          f"{'fine-tuned IoU':>14} {'F1':>5} {'threshold':>9} {'min m2':>7} {'train min':>9} {'CPU min':>7} "
+          f"{'minutes':>7}")
     for r in results["runs"]:
         z, c, f = results["zero_shot"], r["zero_shot_calibrated"], r["fine_tuned"]
         print(f"{r['patches']:>7} {z['pixel_iou']:>13.3f} {z['object_f1']:>5.3f} {c['pixel_iou']:>16.3f} "
               f"{c['object_f1']:>5.3f} {f['pixel_iou']:>14.3f} {f['object_f1']:>5.3f} {f['threshold']:>9.2f} "
-              f"{f['min_area_m2']:>7.0f} {r['minutes']:>7.1f}")
-    print(f"zero-shot mapping took {results['zero_shot_minutes']:.1f} min")
+              f"{f['min_area_m2']:>7.0f} {r['train_minutes']:>9.1f} {r['train_cpu_minutes']:>7.1f} "
+              f"{r['minutes']:>7.1f}")
+    print(f"zero-shot mapping took {results['zero_shot_minutes']:.1f} min "
+          f"({results['zero_shot_cpu_minutes']:.1f} CPU min); "
+          "train min: wall minutes of fine-tuning, CPU min: the CPU time it got (2 idle cores give 2 per minute); "
+          "minutes: fine-tuning and mapping the scenes")
     if args.out:
         Path(args.out).write_text(json.dumps(results, indent=2))
 

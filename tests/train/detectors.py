@@ -1,4 +1,4 @@
-"""A hand-made fringe detector standing in for a trained network: deterministic, instant, and right where fringes are."""
+"""A hand-made fringe detector standing in for a trained network: deterministic, instant, right where fringes are."""
 
 from __future__ import annotations
 

@@ -69,8 +69,9 @@ def plot_learning_curve(rows: list[dict], path: str | os.PathLike) -> Path:
         ax_loss.plot(epochs, [r.get(key, math.nan) for r in rows], marker="o", ms=3, label=label)
     ax_loss.set(xlabel="epoch", ylabel="loss", title="Loss")
     ax_loss.legend()
-    for key, label in (("val_iou", "pixel IoU"), ("val_dice", "pixel Dice"), ("val_object_f1", "object F1 (IoU 0.4)"),
-                       ("val_scene_iou", "whole scenes: pixel IoU"), ("val_scene_object_f1", "whole scenes: object F1")):
+    scores = (("val_iou", "pixel IoU"), ("val_dice", "pixel Dice"), ("val_object_f1", "object F1 (IoU 0.4)"),
+              ("val_scene_iou", "whole scenes: pixel IoU"), ("val_scene_object_f1", "whole scenes: object F1"))
+    for key, label in scores:
         if all(math.isnan(r.get(key, math.nan)) for r in rows):
             continue
         ax_score.plot(epochs, [r.get(key, math.nan) for r in rows], marker="o", ms=3, label=label)

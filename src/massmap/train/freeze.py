@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import lightning as L
+import torch
 
 from massmap.log import get_logger
 from massmap.train.module import freeze_encoder
@@ -23,9 +26,10 @@ class EncoderWarmup(L.Callback):
 
     def on_train_epoch_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         """Freeze the encoder before epoch `epochs`, release it from then on."""
+        net = cast(torch.nn.Module, pl_module.net)
         if trainer.current_epoch < self.epochs:
-            freeze_encoder(pl_module.net)
+            freeze_encoder(net)
             return
-        pl_module.net.encoder.requires_grad_(True)
+        cast(torch.nn.Module, net.encoder).requires_grad_(True)
         if trainer.current_epoch == self.epochs:
             log.info("epoch %d: encoder released", trainer.current_epoch)

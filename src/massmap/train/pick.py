@@ -115,6 +115,7 @@ def map_and_count(model: LoadedModel, scenes: Sequence[ValidationScene], thresho
         result = predict_scene(r.phase, coherence=r.coherence, dem=r.dem, los=r.los, model=model, tile_px=tile_px,
                                backend=backend, progress=False, return_probability=True,
                                pixel_size_m=None if scene.grid.crs else scene.grid.pixel_size_m)
+        assert result.probability is not None  # asked for with return_probability
         total += scene_counts(result.probability, scene, thresholds, min_areas_m2)
     return total
 

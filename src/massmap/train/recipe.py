@@ -7,13 +7,15 @@ Measured with benchmarks/finetune_gain.py (a simulated domain the default model 
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Iterable
+from typing import Any
 
 from massmap.models.card import ModelCard
 from massmap.models.store import CARD_FILE, resolve_model_dir
 from massmap.train.config import TrainConfig
 
-FINETUNE_DEFAULTS: dict[str, object] = {
+FINETUNE_DEFAULTS: dict[str, Any] = {
     # The pretrained encoder stays frozen while the decoder adapts, then the whole network trains.
     "freeze_epochs": 1,
     "lr": 3e-4,
@@ -43,8 +45,8 @@ def apply_recipe(config: TrainConfig, given: Iterable[str] = ()) -> TrainConfig:
     if not config.init:
         return config
     card = ModelCard.read(resolve_model_dir(config.init) / CARD_FILE)
-    recipe: dict[str, object] = {**FINETUNE_DEFAULTS, "patch_size": card.patch_size, "arch": card.arch,
-                                 "encoder": card.encoder}
+    recipe: dict[str, Any] = {**FINETUNE_DEFAULTS, "patch_size": card.patch_size, "arch": card.arch,
+                              "encoder": card.encoder}
     given = set(given)
     # The model's own channels by their registry names (massmap.inputs), unless channel options name others: then
     # its first convolution is adapted to those (massmap.models.adapt), a new channel starting at zero weight.
@@ -52,6 +54,7 @@ def apply_recipe(config: TrainConfig, given: Iterable[str] = ()) -> TrainConfig:
     return dataclasses.replace(config, **{k: v for k, v in recipe.items() if k not in given})
 
 
-def finetune_config(manifest: str, out: str, init: str = "default", **settings) -> TrainConfig:
+def finetune_config(manifest: str | os.PathLike, out: str | os.PathLike, init: str = "default",
+                    **settings: Any) -> TrainConfig:
     """Settings of a fine-tuning run from `init`: the recipe's defaults, overridden by `settings`."""
     return apply_recipe(TrainConfig(manifest=str(manifest), out=str(out), init=init, **settings), settings)

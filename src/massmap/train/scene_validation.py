@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from pathlib import Path
+from typing import cast
 
 import lightning as L
 import numpy as np
@@ -21,7 +22,13 @@ from massmap.log import get_logger
 from massmap.models.card import ModelCard
 from massmap.models.store import WEIGHTS_FILE, LoadedModel, load_model, resolve_model_dir
 from massmap.train.pick import (
-    MIN_AREAS_M2, THRESHOLDS, OperatingPoint, ValidationScene, best_point, map_and_count, point_from_counts,
+    MIN_AREAS_M2,
+    THRESHOLDS,
+    OperatingPoint,
+    ValidationScene,
+    best_point,
+    map_and_count,
+    point_from_counts,
     validation_scene,
 )
 
@@ -90,7 +97,7 @@ class SceneValidation(L.Callback):
         """Log the best operating point's objective, pixel IoU, object F1 and threshold."""
         if trainer.sanity_checking:
             return
-        point = self.pick(pl_module.net)
+        point = self.pick(cast(torch.nn.Module, pl_module.net))
         pl_module.log_dict({SCENE_SCORE: point.score, SCENE_IOU: point.pixel_iou, SCENE_OBJECT_F1: point.object_f1,
                             SCENE_THRESHOLD: point.threshold})
 
