@@ -136,7 +136,7 @@ def predict_batch_command(
         "then run merge-batch once."),
     model: str = ModelOption,
     threshold: float | None = ThresholdOption,
-    min_area: float = MinAreaOption,
+    min_area: float | None = MinAreaOption,
     backend: str = BackendOption,
     tile_px: int | None = TileOption,
     overlap: float = OverlapOption,
