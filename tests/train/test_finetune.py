@@ -9,7 +9,7 @@ import lightning as L
 import pytest
 import torch
 
-from massmap.evaluate.api import evaluate
+from massmap.evaluate.run import evaluate
 from massmap.io.manifest import read_manifest
 from massmap.models import create_network
 from massmap.models.card import ModelCard

@@ -82,7 +82,8 @@ def validation_scene(row: ManifestRow, where: str | None = None, pixel_size_m: f
     else:
         # One object per polygon, as massmap evaluate reads truth (training may not import evaluate).
         polygons = read_polygons(row.labels, grid, where)
-        truth, truth_mask = objects_from_polygons(polygons, grid, valid), rasterize_polygons(polygons, grid).astype(bool)
+        truth = objects_from_polygons(polygons, grid, valid)
+        truth_mask = rasterize_polygons(polygons, grid).astype(bool)
     return ValidationScene(row, grid, valid, truth, truth_mask)
 
 

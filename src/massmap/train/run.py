@@ -226,7 +226,7 @@ def _callbacks(config: TrainConfig, out: Path, monitor: str, mode: str) -> tuple
     return checkpoint, callbacks
 
 
-def _scene_validation(config: TrainConfig, val: SceneCatalog | None, card: ModelCard, out: Path
+def _scene_validation(config: TrainConfig, val: SceneIndex | None, card: ModelCard, out: Path
                       ) -> tuple[SceneValidation | None, dict]:
     """Whole-scene validation of the run when asked for and possible, and the starting model's figures there."""
     if not config.scene_validation:
@@ -235,7 +235,7 @@ def _scene_validation(config: TrainConfig, val: SceneCatalog | None, card: Model
         log.warning("no validation scenes: the card keeps the threshold %.2f and the default minimum area",
                     card.threshold)
         return None, {}
-    scenes = SceneValidation.of_catalog(val, card, out, config.where, config.pixel_size_m)
+    scenes = SceneValidation.of_index(val, card, out, config.where, config.pixel_size_m)
     return scenes, scenes.before(config.init) if config.init else {}
 
 
@@ -300,7 +300,7 @@ def train(config: TrainConfig, callbacks: Sequence[L.Callback] = (), overwrite: 
     checkpoint, run_callbacks = _callbacks(config, out, ckpt_monitor, mode)
     if config.freeze_epochs and not config.freeze_encoder:
         run_callbacks.append(EncoderWarmup(config.freeze_epochs))
-    scenes, before = _scene_validation(config, val_catalog, ModelCard(
+    scenes, before = _scene_validation(config, val_index, ModelCard(
         arch=arch, encoder=encoder, channels=list(channels), patch_size=config.patch_size), out)
     if scenes is not None:
         run_callbacks.append(scenes)
@@ -338,8 +338,8 @@ def train(config: TrainConfig, callbacks: Sequence[L.Callback] = (), overwrite: 
         card.threshold, card.min_area_m2 = after.threshold, after.min_area_m2
         log.info("on the %d validation scenes mapped whole: threshold %.2f, minimum area %.0f m2, pixel IoU %.3f, "
                  "object F1 %.3f", after.scenes, after.threshold, after.min_area_m2, after.pixel_iou, after.object_f1)
-        if config.init and val_catalog is not None:
-            record_fine_tuning(card, config.init, train_catalog, val_catalog, before, after, config.pixel_size_m)
+        if config.init and val_index is not None:
+            record_fine_tuning(card, config.init, train_index, val_index, before, after, config.pixel_size_m)
     publish_model(net.cpu(), card, out)
     log.info("model written to %s (best %s %.3f at epoch %s)", out, monitor, best.get(monitor, math.nan),
              best.get("epoch", "-"))

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from massmap.area import geodesic_area_m2
-from massmap.data.sampling import SceneCatalog
+from massmap.data.sampling import SceneIndex
 from massmap.log import get_logger
 from massmap.models.card import ModelCard
 from massmap.models.store import WEIGHTS_FILE, LoadedModel, load_model, resolve_model_dir
@@ -39,10 +39,10 @@ SCENE_SCORE, SCENE_IOU, SCENE_OBJECT_F1, SCENE_THRESHOLD = (
     "val_scene_score", "val_scene_iou", "val_scene_object_f1", "val_scene_threshold")
 
 
-def catalog_summary(catalog: SceneCatalog, pixel_size_m: float | None = None) -> dict:
+def index_summary(index: SceneIndex, pixel_size_m: float | None = None) -> dict:
     """Scenes, labelled polygons and their ground area (m2) of one split."""
-    areas = [geodesic_area_m2(s.labels, pixel_size_m).sum() for s in catalog.scenes if len(s.labels)]
-    return {"scenes": len(catalog.scenes), "polygons": catalog.n_objects, "area_m2": float(np.sum(areas))}
+    areas = [geodesic_area_m2(s.labels, pixel_size_m).sum() for s in index.scenes if len(s.labels)]
+    return {"scenes": len(index.scenes), "polygons": index.n_objects, "area_m2": float(np.sum(areas))}
 
 
 def weights_sha256(model: str | Path) -> str:
@@ -63,10 +63,10 @@ class SceneValidation(L.Callback):
         self.out = Path(out)
 
     @classmethod
-    def of_catalog(cls, catalog: SceneCatalog, card: ModelCard, out: Path, where: str | None,
+    def of_index(cls, index: SceneIndex, card: ModelCard, out: Path, where: str | None,
                    pixel_size_m: float | None) -> SceneValidation:
-        """Validation on every scene of a catalogue (the val split)."""
-        return cls([validation_scene(s.row, where, pixel_size_m) for s in catalog.scenes], card, out)
+        """Validation on every scene of an index (the val split)."""
+        return cls([validation_scene(s.row, where, pixel_size_m) for s in index.scenes], card, out)
 
     def _counts(self, model: LoadedModel, thresholds: Sequence[float], min_areas_m2: Sequence[float]) -> np.ndarray:
         return map_and_count(model, self.scenes, thresholds, min_areas_m2, tile_px=model.card.prediction_tile_px,
@@ -102,14 +102,14 @@ class SceneValidation(L.Callback):
                             SCENE_THRESHOLD: point.threshold})
 
 
-def record_fine_tuning(card: ModelCard, init: str, train: SceneCatalog, val: SceneCatalog,
+def record_fine_tuning(card: ModelCard, init: str, train: SceneIndex, val: SceneIndex,
                        before: dict, after: OperatingPoint, pixel_size_m: float | None = None) -> None:
     """Write the fine-tuning record into the card: the starting model, the data, and the validation figures."""
     card.fine_tuning = {
         "init": init,
         "init_weights_sha256": weights_sha256(init),
-        "train": catalog_summary(train, pixel_size_m),
-        "val": catalog_summary(val, pixel_size_m),
+        "train": index_summary(train, pixel_size_m),
+        "val": index_summary(val, pixel_size_m),
         "before": before,
         "after": after.to_dict(),
     }
