@@ -50,7 +50,7 @@ def test_the_minimum_area_and_fine_tuning_record_survive_json() -> None:
 def test_a_card_without_the_new_fields_writes_none_and_predicts_with_the_mapping_limit() -> None:
     card = ModelCard(patch_size=128)
     assert card.prediction_min_area_m2 == 5600.0
-    assert not {"min_area_m2", "fine_tuning", "tile_px"} & set(json.loads(card.to_json()))
+    assert not {"min_area_m2", "fine_tuning"} & set(json.loads(card.to_json()))
     assert "min_area_m2" in json.loads(ModelCard(min_area_m2=0.0).to_json())  # zero is a choice, not unset
 
 

@@ -71,6 +71,17 @@ def test_a_scene_without_crs_measures_in_pixels_and_scales_the_minimum_area(tmp_
     assert "areas are in pixels; --min-area 5600 m2 taken as 14 pixels" in caplog.text
 
 
+def test_without_crs_the_cards_own_minimum_area_is_scaled_to_pixels_too(tmp_path, caplog) -> None:
+    # The same 2,800-pixel cone; the card keeps polygons of 1.2 km2 and more: 3,000 pixels of 20 m.
+    scene = write_raster(tmp_path / "nocrs_phase.tif", cone_phase((150, 170), (70, 90), 30.0), crs=None)
+    model = standin_model(tmp_path, min_area_m2=1_200_000.0)
+    with caplog.at_level(logging.WARNING, logger="massmap"):
+        result = predict_scene(scene, tmp_path / "o.gpkg", model=model, tile_px=64, **QUIET)
+    assert len(result.polygons) == 0 and "taken as 3000 pixels" in caplog.text
+    kept = predict_scene(scene, tmp_path / "o.gpkg", model=model, tile_px=64, min_area_m2=5600.0, **QUIET)
+    assert len(kept.polygons) == 1  # an explicit --min-area wins over the card's
+
+
 def test_coherence_missing_on_part_of_the_scene_warns_then_maps(cone_scene, tmp_path, caplog) -> None:
     scene, _ = cone_scene
     coh = np.full((150, 170), 0.8, np.float32)

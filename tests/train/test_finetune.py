@@ -44,7 +44,7 @@ def test_the_recipe_fills_every_setting_not_given_and_takes_the_models_patch_siz
 def test_the_cli_applies_the_recipe_under_options_given(tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
-    import massmap.cli.train as cli_train
+    import massmap.train
     from massmap.cli.app import app
 
     seen = {}
@@ -53,14 +53,19 @@ def test_the_cli_applies_the_recipe_under_options_given(tmp_path, monkeypatch):
         seen["config"] = config
         raise SystemExit(0)
 
-    monkeypatch.setattr(cli_train, "train", fake_train)
+    monkeypatch.setattr(massmap.train, "train", fake_train)  # the command imports it from there when run
     manifest = write_training_set(tmp_path / "data")
     args = ["train", "--manifest", str(manifest), "--out", str(tmp_path / "out"), "--quiet"]
     CliRunner().invoke(app, args + ["--init", "default", "--lr", "0.002", "--epochs", "50"])
     config = seen["config"]
     assert (config.lr, config.epochs) == (0.002, 50)
     assert config.freeze_epochs == FINETUNE_DEFAULTS["freeze_epochs"] and config.scene_validation
-    assert config.patch_size == ModelCard.read(default_model_dir() / "card.json").patch_size
+    shipped = ModelCard.read(default_model_dir() / "card.json")
+    assert config.patch_size == shipped.patch_size and config.channels == tuple(shipped.channels)
+    CliRunner().invoke(app, args + ["--init", "default", "--channels", "res4_sin,res4_cos,coherence"])
+    assert seen["config"].channels == ("res4_sin", "res4_cos", "coherence")
+    CliRunner().invoke(app, args + ["--init", "default", "--slope"])
+    assert seen["config"].channels == (*shipped.channels, "slope")
     CliRunner().invoke(app, args)
     assert seen["config"].lr == TrainConfig.lr and not seen["config"].scene_validation
 
