@@ -95,7 +95,7 @@ def finetuned(tmp_path_factory):
     folder = tmp_path_factory.mktemp("finetune")
     torch.manual_seed(0)
     start = save_model(create_network("unet", "resnet18", 3),
-                       ModelCard(arch="unet", encoder="resnet18", patch_size=64, threshold=0.6), folder / "start")
+                       ModelCard(arch="unet", encoder="resnet18", patch_size=64, threshold=0.6, tile_px=96), folder / "start")
     manifest = write_training_set(folder / "data")
     probe = _EncoderProbe()
     config = finetune_config(manifest, folder / "model", init=str(start), freeze_epochs=1, **TINY)
@@ -114,6 +114,7 @@ def test_the_card_holds_the_threshold_and_area_picked_on_whole_validation_scenes
     card = ModelCard.read(Path(config.out) / "card.json")
     assert card.threshold in THRESHOLDS and card.min_area_m2 in MIN_AREAS_M2
     assert card.patch_size == 64 and card.training["freeze_epochs"] == 1
+    assert card.prediction_tile_px == 96  # the starting model's, which the scenes were mapped with
     log = read_log(Path(config.out) / "training_log.csv")
     assert len(log) == 2 and all(0.0 <= r["val_scene_score"] <= 1.0 for r in log)
     best = max(log, key=lambda r: r["val_scene_score"])

@@ -31,7 +31,7 @@ def predict_stack_command(
                                           help="Share of the pairs judging a place that must detect it."),
     model: str = ModelOption,
     threshold: float | None = ThresholdOption,
-    min_area: float = MinAreaOption,
+    min_area: float | None = MinAreaOption,
     min_coherence: float = typer.Option(MIN_COHERENCE, "--min-coherence",
                                         help="Coherence from which a pair can judge a pixel."),
     pgs_sigmas: float = typer.Option(DEFAULT_PGS_SIGMAS, "--pgs-sigmas",

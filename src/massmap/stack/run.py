@@ -22,6 +22,7 @@ from massmap.grid import Grid
 from massmap.io.scene import open_scene
 from massmap.io.write import write_vector
 from massmap.log import get_logger
+from massmap.models.card import ModelCard
 from massmap.predict.settings import AUTO_BACKEND
 from massmap.stack import pgs as P
 from massmap.stack.fuse import FusedStack, PairEvidence, StackFusion, write_fused
@@ -104,12 +105,11 @@ def pgs_evidence(entry: SceneEntry, grid: Grid, n_sigmas: float = DEFAULT_PGS_SI
     return PairEvidence(entry, np.isfinite(magnitude), detected, magnitude), gradients, coherence
 
 
-def _card_threshold(model: str | os.PathLike) -> float:
-    from massmap.models.card import ModelCard
+def _card(model: str | os.PathLike) -> ModelCard:
     from massmap.models.store import CARD_FILE, resolve_model_dir
 
     path = resolve_model_dir(model) / CARD_FILE
-    return ModelCard.from_json(path.read_text(), str(path)).threshold
+    return ModelCard.from_json(path.read_text(), str(path))
 
 
 def fuse_model_stack(entries: Sequence[SceneEntry], probabilities: Sequence[Path], threshold: float,
@@ -194,7 +194,7 @@ def predict_stack(
     min_persistence: float = DEFAULT_MIN_PERSISTENCE,
     model: str | os.PathLike = "default",
     threshold: float | None = None,
-    min_area_m2: float = MIN_MAPPED_AREA_M2,
+    min_area_m2: float | None = None,
     min_coherence: float = MIN_COHERENCE,
     pgs_sigmas: float = DEFAULT_PGS_SIGMAS,
     backend: str = AUTO_BACKEND,
@@ -214,6 +214,8 @@ def predict_stack(
     and draws polygons where detections persist; "pgs" stacks wrapped phase gradients without a model.
     Without `overwrite` (the command line's default), existing stack outputs of `method` are refused, as are
     outputs that would be one of the pairs' files.
+    `threshold` and `min_area_m2` None: the model card's (`min_area_m2` without a card or for "pgs":
+    MIN_MAPPED_AREA_M2).
     """
     started = time.perf_counter()
     if method not in METHODS:
@@ -237,13 +239,16 @@ def predict_stack(
             scheduler=scheduler, n_workers=n_workers, progress=progress, quiet=quiet)
         if len(mapped) < 2:
             raise MassmapError(f"{out / PAIRS_DIR}: fewer than two pairs could be mapped ({len(failed)} failed)")
-        level = _card_threshold(model) if threshold is None else float(threshold)
+        card = _card(model)
+        level = card.threshold if threshold is None else float(threshold)
+        min_area_m2 = card.prediction_min_area_m2 if min_area_m2 is None else min_area_m2
         fused = fuse_model_stack(mapped, probabilities, level, min_coherence)
         polygons = persistence_polygons(fused, min_persistence, min_area_m2)
         settings = dict(model=str(model), threshold=level, min_persistence=min_persistence,
                         min_detected_pairs=MIN_DETECTED_PAIRS)
     else:
         fused, level = fuse_pgs_stack(entries, pgs_sigmas, min_coherence)
+        min_area_m2 = MIN_MAPPED_AREA_M2 if min_area_m2 is None else min_area_m2
         polygons = pgs_polygons(fused, level, min_area_m2)
         settings = dict(pgs_sigmas=pgs_sigmas, pgs_level_rad_per_px_per_year=level)
     write_fused(fused, paths["raster"])

@@ -11,7 +11,7 @@ import math
 import os
 import shutil
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -239,6 +239,15 @@ def _scene_validation(config: TrainConfig, val: SceneIndex | None, card: ModelCa
     return scenes, scenes.before(config.init) if config.init else {}
 
 
+def _model_card(config: TrainConfig, arch: str, encoder: str, channels: tuple[str, ...]) -> ModelCard:
+    """The card of the network being trained; a fine-tuned one maps with its starting model's tile size, whatever
+    the patch size it was fine-tuned on (smaller patches give more steps per CPU minute, not better context)."""
+    card = ModelCard(arch=arch, encoder=encoder, channels=list(channels), patch_size=config.patch_size)
+    if config.init:
+        card.set_prediction_tile_px(ModelCard.read(resolve_model_dir(config.init) / CARD_FILE).prediction_tile_px)
+    return card
+
+
 def _progress(trainer: L.Trainer, last: Path) -> tuple[int, int]:
     """Epochs run and optimiser steps taken; from the last checkpoint when the trainer's state stayed in spawned
     processes (ddp_spawn)."""
@@ -300,8 +309,7 @@ def train(config: TrainConfig, callbacks: Sequence[L.Callback] = (), overwrite: 
     checkpoint, run_callbacks = _callbacks(config, out, ckpt_monitor, mode)
     if config.freeze_epochs and not config.freeze_encoder:
         run_callbacks.append(EncoderWarmup(config.freeze_epochs))
-    scenes, before = _scene_validation(config, val_index, ModelCard(
-        arch=arch, encoder=encoder, channels=list(channels), patch_size=config.patch_size), out)
+    scenes, before = _scene_validation(config, val_index, _model_card(config, arch, encoder, channels), out)
     if scenes is not None:
         run_callbacks.append(scenes)
     trainer = L.Trainer(
@@ -324,8 +332,8 @@ def train(config: TrainConfig, callbacks: Sequence[L.Callback] = (), overwrite: 
     epochs_log = read_log(out / LOG_FILE)
     best = best_row(epochs_log, monitor, mode) or {}
     patches_seen = step * config.batch_size * trainer.world_size
-    card = ModelCard(
-        arch=arch, encoder=encoder, channels=list(channels), patch_size=config.patch_size,
+    card = replace(
+        _model_card(config, arch, encoder, channels),
         training_data=_training_data(config, train_index, val_index, patches_seen),
         training={**config.to_dict(), "epochs_run": epochs_run, "global_step": step, "world_size": trainer.world_size},
         metrics={"monitor": monitor, **{k: v for k, v in best.items()
