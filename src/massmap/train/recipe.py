@@ -1,7 +1,8 @@
 """The fine-tuning recipe (`massmap train --init`): defaults for a few hundred local labels, chosen by measurement.
 
 Measured with benchmarks/finetune_gain.py (a simulated domain the default model never saw, 10 to 100 labelled
-256-px patches, 2 CPU cores); see the README for the figures. Any setting given explicitly wins over the recipe.
+256-px patches, trained on in the starting model's patch size, 2 CPU cores); see the README for the figures. Any
+setting given explicitly wins over the recipe.
 """
 
 from __future__ import annotations
