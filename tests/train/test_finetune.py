@@ -94,8 +94,8 @@ def finetuned(tmp_path_factory):
     torch.set_num_threads(2)
     folder = tmp_path_factory.mktemp("finetune")
     torch.manual_seed(0)
-    start = save_model(create_network("unet", "resnet18", 3),
-                       ModelCard(arch="unet", encoder="resnet18", patch_size=64, threshold=0.6, tile_px=96), folder / "start")
+    card = ModelCard(arch="unet", encoder="resnet18", patch_size=64, threshold=0.6, tile_px=96)
+    start = save_model(create_network("unet", "resnet18", 3), card, folder / "start")
     manifest = write_training_set(folder / "data")
     probe = _EncoderProbe()
     config = finetune_config(manifest, folder / "model", init=str(start), freeze_epochs=1, **TINY)
