@@ -49,7 +49,7 @@ def test_the_cli_applies_the_recipe_under_options_given(tmp_path, monkeypatch):
 
     seen = {}
 
-    def fake_train(config):
+    def fake_train(config, **options):
         seen["config"] = config
         raise SystemExit(0)
 
