@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -96,3 +97,16 @@ def test_catalog_gives_each_scene_its_dem_and_los(tmp_path: Path) -> None:
     (entry,) = read_catalog(csv)
     assert (entry.dem, entry.los) == (tmp_path / "a_dem.tif", tmp_path / "a_los.tif")
     assert scenes_from_paths([tmp_path / "a_phase.tif"])[0].los is None
+
+
+def test_a_misspelt_catalog_column_is_warned_about_and_others_pass_quietly(tmp_path: Path, caplog) -> None:
+    _phase(tmp_path / "a_phase.tif")
+    _phase(tmp_path / "a_coh.tif")
+    csv = tmp_path / "list.csv"
+    csv.write_text("phase,coherance,Date2,notes,labels\na_phase.tif,a_coh.tif,20200113,windy,a.gpkg\n")
+    with caplog.at_level(logging.WARNING, logger="massmap"):
+        (entry,) = read_catalog(csv)
+    assert entry.coherence is None and entry.date2 is None  # neither column is read
+    warned = [r.getMessage() for r in caplog.records]
+    assert warned == [f"{csv}: column 'coherance' is not read (did you mean coherence?)",
+                      f"{csv}: column 'Date2' is not read (did you mean date2?)"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import difflib
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -20,12 +21,16 @@ from typing import Any
 
 from massmap.errors import BadInputError
 from massmap.io.manifest import listed_path
+from massmap.log import get_logger
 from massmap.products import PAIR_SEPARATOR, ProductScene, describe, find_scenes
 from massmap.products import scene_id as scene_id
 from massmap.products.base import ASCENDING, DESCENDING
 from massmap.products.base import ORBIT_WORDS as _ORBIT_WORDS
 
+log = get_logger(__name__)
+
 ORBITS = (ASCENDING, DESCENDING)
+# The columns a catalog may give, `phase` first (the only one required); others are left to the user.
 CATALOG_COLUMNS = ("phase", "coherence", "dem", "los", "orbit", "date1", "date2", "band", "coherence_band", "rewrap",
                    "zero_nodata")
 _TRUE, _FALSE = ("1", "true", "yes", "y"), ("0", "false", "no", "n")
@@ -140,7 +145,7 @@ def scenes_from_paths(paths: Iterable[str | os.PathLike], **reading) -> list[Sce
 
 
 def read_catalog(path: str | os.PathLike) -> list[SceneEntry]:
-    """Read a catalog CSV (`phase` required; `coherence`, `dem`, `los`, `orbit`, `date1`, `date2` optional)."""
+    """Read a catalog CSV: `phase` required, the other `CATALOG_COLUMNS` optional, other columns ignored."""
     path = Path(path)
     if not path.exists():
         raise BadInputError(f"{path}: catalog not found")
@@ -151,8 +156,9 @@ def read_catalog(path: str | os.PathLike) -> list[SceneEntry]:
             header = [h.strip() for h in reader.fieldnames or []]
     except (UnicodeDecodeError, csv.Error) as exc:
         raise BadInputError(f"{path}: not a CSV catalog ({exc})") from None
-    if "phase" not in header:
-        raise BadInputError(f"{path}: catalog lacks the column phase")
+    if CATALOG_COLUMNS[0] not in header:
+        raise BadInputError(f"{path}: catalog lacks the column {CATALOG_COLUMNS[0]}")
+    _warn_misspelt_columns(path, header)
     if not rows:
         raise BadInputError(f"{path}: catalog has no rows")
     base = path.parent
@@ -177,6 +183,15 @@ def read_catalog(path: str | os.PathLike) -> list[SceneEntry]:
             entries.append(replace(entry, orbit=orbit or entry.orbit, date1=date1 or entry.date1,
                                    date2=date2 or entry.date2, **reading))
     return check_unique(entries)
+
+
+def _warn_misspelt_columns(path: Path, header: list[str]) -> None:
+    """Warn about columns that look like a catalog column but are not one: they would be silently left unread."""
+    for name in header:
+        if name not in CATALOG_COLUMNS:
+            close = difflib.get_close_matches(name.lower(), CATALOG_COLUMNS, n=1, cutoff=0.8)
+            if close:
+                log.warning("%s: column %r is not read (did you mean %s?)", path, name, close[0])
 
 
 def _int(row: dict, key: str, where: str) -> int | None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import typer
 
+from massmap.batch.catalog import CATALOG_COLUMNS
 from massmap.batch.settings import DEFAULT_DEVICE, DEFAULT_THREADS_PER_SCENE, JobSettings
 from massmap.cli.app import command
 from massmap.cli.options import (
@@ -40,8 +41,7 @@ InputsArgument = typer.Argument(
     "HyP3 zips or MintPy ifgramStack.h5 (every pair); coherence, dates and orbit found from product naming.")
 CatalogOption = typer.Option(
     None, "--catalog", metavar="PATH",
-    help="CSV of scenes: phase (required), coherence, dem, los, orbit, date1, date2, band, coherence_band, rewrap, "
-    "zero_nodata; paths relative to it.")
+    help=f"CSV of scenes: {CATALOG_COLUMNS[0]} (required), {', '.join(CATALOG_COLUMNS[1:])}; paths relative to it.")
 OutDirOption = out_option(..., "Folder of per-scene outputs, catalogue.gpkg and summary.csv.", "--out-dir")
 
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from massmap.atomic import atomic_folder
+from massmap.batch.catalog import CATALOG_COLUMNS
 from massmap.errors import BadInputError
 from massmap.io.manifest import ManifestRow, write_manifest
 from massmap.io.write import write_vector
@@ -20,8 +21,8 @@ from massmap.simulate.stack import StackLabeller, draw_frame, iter_stack
 
 log = get_logger(__name__)
 
-# A stack's catalogue: the columns `massmap predict-stack` and `predict-batch --catalog` read, plus the pair's labels.
-CATALOGUE_COLUMNS = ("phase", "coherence", "dem", "los", "orbit", "date1", "date2", "labels")
+# A stack's catalogue also gives each pair's labels (for scoring), a column `massmap predict-stack` does not read.
+CATALOGUE_EXTRA_COLUMNS = ("labels",)
 STACKS_COLUMNS = ("stack", "catalogue", "labels", "split", "motion_free", "n_pairs")
 
 
@@ -67,7 +68,8 @@ def write_stack(config: StackConfig, seed: list[int], out_dir: Path, name: str, 
     meta = dict(frame.meta, movements=frame.movements, n_pairs=len(frame.pairs),
                 n_stack_labels=int(labels["coherent"].sum()))
     write_text(folder / f"{name}_meta.json", json.dumps(meta, indent=1, sort_keys=True, default=float))
-    write_text(folder / "catalogue.csv", _csv_text(CATALOGUE_COLUMNS, catalogue))
+    columns = tuple(c for c in CATALOG_COLUMNS if c in catalogue[0]) + CATALOGUE_EXTRA_COLUMNS
+    write_text(folder / "catalogue.csv", _csv_text(columns, catalogue))
     log.debug("%s: %d pairs, %d stack labels", name, len(frame.pairs), meta["n_stack_labels"])
     stack_row = dict(stack=name, catalogue=f"{name}/catalogue.csv", labels=f"{name}/{name}_labels.gpkg", split=split,
                      motion_free=int(frame.motion_free), n_pairs=len(frame.pairs))
