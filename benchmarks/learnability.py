@@ -1,6 +1,6 @@
 """Learnability benchmark: the real data path must overfit 64 fixed patches holding 10-50 px patterns.
 
-Simulates scenes with the default (detectable) label rule, builds the training catalogue (`coherent = 1`), and
+Simulates scenes with the default (detectable) label rule, builds the training scene index (`coherent = 1`), and
 overfits each candidate (input channels x augmentation set x architecture) on the same 64 patches, fresh
 augmentations every step. Prints the curve and the final training IoU and small-pattern recall; the targets
 are IoU >= 0.9 and recall >= 0.9. Run it before any long training:

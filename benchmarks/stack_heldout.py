@@ -71,11 +71,11 @@ def stack_sets(size: int, n_dates: int, srtm: Path | None) -> list[tuple[str, St
 
 
 def read_stacks(stacks_csv: Path) -> list[dict]:
-    """Rows of a stacks.csv with absolute catalogue and label paths."""
+    """Rows of a stacks.csv with absolute catalog and label paths."""
     with open(stacks_csv, newline="") as f:
         rows = list(csv.DictReader(f))
     for row in rows:
-        row["catalogue"] = stacks_csv.parent / row["catalogue"]
+        row["catalog"] = stacks_csv.parent / row["catalog"]
         row["labels"] = stacks_csv.parent / row["labels"]
     return rows
 
@@ -116,8 +116,8 @@ def main() -> None:
     simulate_seconds = time.perf_counter() - t0
     for rows in stacks.values():
         for row in rows:
-            row["entries"] = read_catalog(row["catalogue"])
-            row["pair_labels"] = [row["catalogue"].parent / Path(e.phase.name.replace("_phase.tif", "_labels.gpkg"))
+            row["entries"] = read_catalog(row["catalog"])
+            row["pair_labels"] = [row["catalog"].parent / Path(e.phase.name.replace("_phase.tif", "_labels.gpkg"))
                                   for e in row["entries"]]
     all_entries = [e for rows in stacks.values() for row in rows for e in row["entries"]]
 

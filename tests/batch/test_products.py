@@ -26,7 +26,7 @@ def test_geoc_folder_and_stack_become_one_entry_per_pair_with_reading_options(tm
     assert entries[0].reading() == {"band": None, "coherence_band": 1, "rewrap": False, "zero_nodata": False}
 
 
-def test_catalogue_reading_columns(tmp_path: Path) -> None:
+def test_catalog_reading_columns(tmp_path: Path) -> None:
     stack = mintpy_stack(tmp_path / "ifgramStack.h5")
     csv = tmp_path / "list.csv"
     csv.write_text(f"phase,band,coherence_band,rewrap,zero_nodata\n{stack.name}::{PAIRS[1]},,2,yes,false\n"

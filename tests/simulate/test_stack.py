@@ -97,11 +97,11 @@ def test_stack_config_round_trips_and_refuses_a_one_date_stack():
         StackConfig(n_dates=1)
 
 
-def test_simulate_stack_command_writes_pairs_labels_and_a_catalogue_per_stack(tmp_path):
+def test_simulate_stack_command_writes_pairs_labels_and_a_catalog_per_stack(tmp_path):
     result = CliRunner().invoke(app, ["simulate", "--out", str(tmp_path / "sim"), "--n-scenes", "1", "--seed", "2",
                                       "--stack", "4", "--size", "64", "--hard-negative-fraction", "0", "--quiet"])
     assert result.exit_code == 0, result.output
-    entries = read_catalog(tmp_path / "sim" / "stack_00000" / "catalogue.csv")
+    entries = read_catalog(tmp_path / "sim" / "stack_00000" / "catalog.csv")
     pairs = read_manifest(tmp_path / "sim" / "manifest.csv")
     assert len(entries) == len(pairs) >= 3
     for entry in entries:

@@ -25,14 +25,14 @@ def test_dates_are_read_from_licsar_and_hyp3_names_and_pairs_sorted_by_date(tmp_
     assert entries[0].scene_id == "012A_05443_131313_20200101_20200113" and entries[0].orbit == "ascending"
 
 
-def test_dates_from_a_catalogue_and_a_pair_without_dates_is_refused(tmp_path):
+def test_dates_from_a_catalog_and_a_pair_without_dates_is_refused(tmp_path):
     a = write_raster(tmp_path / "a_phase.tif", np.zeros((SIZE, SIZE), np.float32))
     b = write_raster(tmp_path / "b_phase.tif", np.zeros((SIZE, SIZE), np.float32))
     with pytest.raises(BadInputError, match=r"a_phase.tif: no acquisition dates in its name"):
         stack_entries([a, b])
-    catalogue = tmp_path / "pairs.csv"
-    catalogue.write_text("phase,date1,date2\nb_phase.tif,2021-07-01,2021-07-13\na_phase.tif,20210601,20210613\n")
-    entries = stack_entries([catalogue])
+    catalog = tmp_path / "pairs.csv"
+    catalog.write_text("phase,date1,date2\nb_phase.tif,2021-07-01,2021-07-13\na_phase.tif,20210601,20210613\n")
+    entries = stack_entries([catalog])
     assert [e.phase.name for e in entries] == ["a_phase.tif", "b_phase.tif"]
     assert entries[1].date2 == dt.date(2021, 7, 13)
 
@@ -41,10 +41,10 @@ def test_a_single_pair_and_reversed_dates_are_refused(tmp_path):
     one = write_pair(tmp_path, "20200101", "20200113")
     with pytest.raises(BadInputError, match="at least two interferograms"):
         stack_entries([one])
-    catalogue = tmp_path / "pairs.csv"
-    catalogue.write_text(f"phase,date1,date2\n{one},2020-01-13,2020-01-01\n")
+    catalog = tmp_path / "pairs.csv"
+    catalog.write_text(f"phase,date1,date2\n{one},2020-01-13,2020-01-01\n")
     with pytest.raises(BadInputError, match="not after the first"):
-        stack_entries([catalogue, write_pair(tmp_path, "20200113", "20200125")])
+        stack_entries([catalog, write_pair(tmp_path, "20200113", "20200125")])
 
 
 def test_pairs_on_shifted_grids_share_the_union_grid(tmp_path):

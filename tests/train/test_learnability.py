@@ -1,5 +1,5 @@
 """The learnability guard in the default suite: a tiny network must overfit small patterns through the real data path
-(simulated scene files -> catalogue -> windows -> augmentation -> channel encoding)."""
+(simulated scene files -> scene index -> windows -> augmentation -> channel encoding)."""
 
 from __future__ import annotations
 

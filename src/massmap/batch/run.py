@@ -308,7 +308,7 @@ def _guarded(task: Callable[[SceneEntry, Path, BatchSettings], SceneOutcome], en
 
 
 def shard_of(scenes: Sequence[SceneEntry], shard: tuple[int, int]) -> list[SceneEntry]:
-    """Share K of N (1 <= K <= N) of the scenes: every N-th scene from the K-th, in catalogue order."""
+    """Share K of N (1 <= K <= N) of the scenes: every N-th scene from the K-th, in input order."""
     k, n = shard
     if not 1 <= k <= n:
         raise BadInputError(f"--shard {k}/{n}: K must be between 1 and N")
@@ -317,7 +317,7 @@ def shard_of(scenes: Sequence[SceneEntry], shard: tuple[int, int]) -> list[Scene
 
 def parse_shard(text: str | None, environ: dict[str, str] | None = None) -> tuple[int, int] | None:
     """`K/N` from --shard, or from a SLURM job array (SLURM_ARRAY_TASK_ID within SLURM_ARRAY_TASK_MIN..MAX);
-    None for the whole catalogue."""
+    None for the whole batch."""
     env = os.environ if environ is None else environ
     if text:
         try:

@@ -50,13 +50,13 @@ def _fmt(value: float, digits: int) -> str:
 
 
 def _scenes(inputs: list[Path] | None, catalog: Path | None, **reading: Any) -> list:
-    """The batch's scenes, from paths or a catalogue CSV (exactly one of them)."""
+    """The batch's scenes, from paths or a catalog CSV (exactly one of them)."""
     from massmap.batch import read_catalog, scenes_from_paths
 
     if bool(inputs) == bool(catalog):
         raise BadInputError("give either phase rasters or --catalog LIST.csv (one of them)")
     if catalog:
-        # The catalogue's own columns win over the command line's options.
+        # The catalog's own columns win over the command line's options.
         return [replace(e, **{k: v for k, v in reading.items() if getattr(e, k) in (None, False)})
                 for e in read_catalog(catalog)]
     return scenes_from_paths(inputs or [], **reading)

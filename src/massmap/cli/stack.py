@@ -22,8 +22,9 @@ from massmap.stack.settings import DEFAULT_MIN_PERSISTENCE, DEFAULT_PGS_SIGMAS, 
 @command("predict-stack")
 def predict_stack_command(
     inputs: list[Path] = typer.Argument(..., metavar="INPUTS...", help=(
-        "Interferograms of one frame: phase files, folders of products (LiCSAR GEOC, HyP3, massmap) or catalogue "
-        "CSVs (phase, coherence, date1, date2, ...). Dates come from the names or the catalogue.")),
+        "Interferograms of one frame: phase files, folders of products (LiCSAR GEOC, HyP3, massmap) or catalog CSVs "
+        "(as predict-batch --catalog reads: phase, coherence, date1, date2, ...). Dates come from the names or the "
+        "catalog.")),
     out: Path = out_option(..., "Output folder: stack_METHOD.tif/.gpkg/.json (and pairs/ for the model)."),
     method: str = typer.Option(METHODS[0], "--method", help=f"{METHODS[0]} (each pair mapped, detections fused) or "
                                f"{METHODS[1]} (phase-gradient stacking, no model)."),

@@ -1,4 +1,4 @@
-"""Write simulated stacks to disk: each pair as a simulated scene, the stack's labels and a catalogue per stack."""
+"""Write simulated stacks to disk: each pair as a simulated scene, the stack's labels and a catalog per stack."""
 
 from __future__ import annotations
 
@@ -21,9 +21,9 @@ from massmap.simulate.stack import StackLabeller, draw_frame, iter_stack
 
 log = get_logger(__name__)
 
-# A stack's catalogue also gives each pair's labels (for scoring), a column `massmap predict-stack` does not read.
-CATALOGUE_EXTRA_COLUMNS = ("labels",)
-STACKS_COLUMNS = ("stack", "catalogue", "labels", "split", "motion_free", "n_pairs")
+# A stack's catalog also gives each pair's labels (for scoring), a column `massmap predict-stack` does not read.
+CATALOG_EXTRA_COLUMNS = ("labels",)
+STACKS_COLUMNS = ("stack", "catalog", "labels", "split", "motion_free", "n_pairs")
 
 
 def stack_name(index: int) -> str:
@@ -43,20 +43,20 @@ def write_stack(config: StackConfig, seed: list[int], out_dir: Path, name: str, 
                 motion_free: bool | None = None, on_pair: Callable[[], None] | None = None
                 ) -> tuple[dict, list[ManifestRow]]:
     """Simulate one stack pair by pair into `out_dir/name/`: NAME_YYYYMMDD_YYYYMMDD_* files of every pair (as
-    `write_scene`), NAME_labels.gpkg (stack labels), NAME_meta.json and catalogue.csv. Returns its row of
+    `write_scene`), NAME_labels.gpkg (stack labels), NAME_meta.json and catalog.csv. Returns its row of
     stacks.csv and the manifest rows of its pairs."""
     folder = out_dir / name
     folder.mkdir(parents=True, exist_ok=True)
     frame = draw_frame(config, seed, motion_free)
     labeller = StackLabeller(frame)
-    catalogue, rows = [], []
+    catalog, rows = [], []
     for k, (i, j, scene, visible) in enumerate(iter_stack(frame)):
         labeller.add(scene, visible)
         pair = f"{name}_{frame.dates[i]:%Y%m%d}_{frame.dates[j]:%Y%m%d}"
         paths = write_scene(scene, folder, pair, quicklook=k == 0)
-        catalogue.append(dict(phase=paths["phase"].name, coherence=paths["coherence"].name, dem=paths["dem"].name,
-                              los=paths["los"].name, orbit=frame.geometry.orbit, date1=frame.dates[i].isoformat(),
-                              date2=frame.dates[j].isoformat(), labels=paths["labels"].name))
+        catalog.append(dict(phase=paths["phase"].name, coherence=paths["coherence"].name, dem=paths["dem"].name,
+                            los=paths["los"].name, orbit=frame.geometry.orbit, date1=frame.dates[i].isoformat(),
+                            date2=frame.dates[j].isoformat(), labels=paths["labels"].name))
         rows.append(ManifestRow(phase=paths["phase"], labels=paths["labels"], split=split,
                                 coherence=paths["coherence"], dem=paths["dem"], negative=scene.negative,
                                 los=paths.get("los"), traps=paths.get("traps")))
@@ -68,10 +68,10 @@ def write_stack(config: StackConfig, seed: list[int], out_dir: Path, name: str, 
     meta = dict(frame.meta, movements=frame.movements, n_pairs=len(frame.pairs),
                 n_stack_labels=int(labels["coherent"].sum()))
     write_text(folder / f"{name}_meta.json", json.dumps(meta, indent=1, sort_keys=True, default=float))
-    columns = tuple(c for c in CATALOG_COLUMNS if c in catalogue[0]) + CATALOGUE_EXTRA_COLUMNS
-    write_text(folder / "catalogue.csv", _csv_text(columns, catalogue))
+    columns = tuple(c for c in CATALOG_COLUMNS if c in catalog[0]) + CATALOG_EXTRA_COLUMNS
+    write_text(folder / "catalog.csv", _csv_text(columns, catalog))
     log.debug("%s: %d pairs, %d stack labels", name, len(frame.pairs), meta["n_stack_labels"])
-    stack_row = dict(stack=name, catalogue=f"{name}/catalogue.csv", labels=f"{name}/{name}_labels.gpkg", split=split,
+    stack_row = dict(stack=name, catalog=f"{name}/catalog.csv", labels=f"{name}/{name}_labels.gpkg", split=split,
                      motion_free=int(frame.motion_free), n_pairs=len(frame.pairs))
     return stack_row, rows
 

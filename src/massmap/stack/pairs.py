@@ -1,8 +1,8 @@
 """The pairs of a stack: interferograms of one frame with their two acquisition dates, in date order.
 
 Inputs are phase files, folders holding products (a LiCSAR/LiCSBAS `GEOC` folder, HyP3 or massmap products,
-searched recursively) and catalogue CSVs (`massmap.batch.catalog`); dates come from the product names or the
-catalogue's `date1` and `date2` columns.
+searched recursively) and catalog CSVs (`massmap.batch.catalog`, as `predict-batch --catalog` reads); dates come
+from the product names or the catalog's `date1` and `date2` columns.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def stack_span(entries: Iterable[SceneEntry]) -> tuple[dt.date, dt.date]:
 
 
 def stack_entries(inputs: Iterable[str | os.PathLike]) -> list[SceneEntry]:
-    """The pairs of a stack from files, folders and catalogue CSVs, sorted by (date1, date2); every pair needs
+    """The pairs of a stack from files, folders and catalog CSVs, sorted by (date1, date2); every pair needs
     both dates and the second after the first."""
     entries: list[SceneEntry] = []
     for item in inputs:
@@ -59,7 +59,7 @@ def stack_entries(inputs: Iterable[str | os.PathLike]) -> list[SceneEntry]:
     for e in entries:
         if e.date1 is None or e.date2 is None:
             raise BadInputError(f"{e.phase}: no acquisition dates in its name (YYYYMMDD_YYYYMMDD); "
-                                "give them as date1 and date2 in a catalogue CSV")
+                                "give them as date1 and date2 in a catalog CSV")
         if e.date2 <= e.date1:
             raise BadInputError(f"{e.phase}: second date {e.date2} is not after the first {e.date1}")
     if len(entries) < 2:

@@ -1,5 +1,5 @@
 """The learnability guard: can a network overfit a small fixed set of patches with small patterns, through the very
-data path training uses (scene files -> catalogue -> patch windows -> augmentation -> channel encoding)?
+data path training uses (scene files -> scene index -> patch windows -> augmentation -> channel encoding)?
 
 Hours of training teach nothing on a pipeline that cannot fit 64 patches. A fixed set of windows, each centred on
 a labelled pattern of SMALL_PATTERN_PX pixels, is read again every step with fresh augmentations, and the network
@@ -46,7 +46,7 @@ class LearnabilityResult:
 
 
 def small_pattern_windows(catalog: SceneIndex, n_patches: int, seed: int = 0) -> list[PatchWindow]:
-    """`n_patches` positive windows of the catalogue, each centred on a labelled object whose area is within
+    """`n_patches` positive windows of the scene index, each centred on a labelled object whose area is within
     SMALL_PATTERN_PX pixels (by the scene's pixel area), as training draws positives."""
     rng = np.random.default_rng(seed)
     small = []
@@ -87,7 +87,7 @@ def overfit_fixed_set(
     loss: str = "bce-image-dice", eval_every: int = 25, seed: int = 0, precision: str = "32-true",
     on_eval: Callable[[dict], None] | None = None, cosine: bool = True,
 ) -> LearnabilityResult:
-    """Train `net` on a fixed set of small-pattern patches of the catalogue (fresh augmentations every step,
+    """Train `net` on a fixed set of small-pattern patches of the scene index (fresh augmentations every step,
     learning rate `lr` decayed on a cosine unless `cosine` is False) and score it on the un-augmented set every
     `eval_every` steps (each point also handed to `on_eval`, so a run cut short still shows its curve)."""
     started = time.perf_counter()
