@@ -10,7 +10,7 @@ import pytest
 
 from massmap.errors import BadInputError
 from massmap.io.scene import open_scene
-from massmap.products import find_scenes, resolve_scene
+from massmap.products import find_scenes, hyp3, resolve_scene
 from tests.products.factories import EMPTY_ROWS, HYP3_NAME, hyp3_product, unwrapped_bowl
 
 
@@ -51,3 +51,14 @@ def test_broken_zip_is_refused_naming_it(tmp_path: Path) -> None:
     with pytest.raises(BadInputError, match="not a readable zip") as info:
         resolve_scene(bad)
     assert str(bad) in str(info.value)
+
+
+def test_look_angles_of_a_descending_pass_give_a_west_looking_downward_vector_and_zero_is_nodata() -> None:
+    # Descending Sentinel-1 looks west-north-west: ground to satellite points 0.2 rad south of east, 0.88 rad up.
+    theta = np.array([[0.88, 0.0]], np.float32)
+    phi = np.array([[-0.2, -0.2]], np.float32)
+    look = hyp3.look_enu([theta, phi], Path("S1AA_x_lv_theta.tif"))
+    np.testing.assert_allclose(look[:, 0, 0], [-0.6245, 0.1266, -0.7707], atol=1e-4)
+    assert np.isnan(look[:, 0, 1]).all()
+    with pytest.raises(BadInputError, match="S1AA_x_lv_theta.tif: look-vector elevation beyond pi/2"):
+        hyp3.look_enu([np.full((1, 1), 50.0), phi[:, :1]], Path("S1AA_x_lv_theta.tif"))

@@ -11,7 +11,7 @@ import pytest
 
 from massmap.errors import BadInputError
 from massmap.io.scene import open_scene
-from massmap.products import find_scenes, resolve_scene, scene_id
+from massmap.products import find_scenes, licsar, resolve_scene, scene_id
 from tests.products.factories import EMPTY_ROWS, FRAME, PAIRS, coherence_u8, licsbas_frame, unwrapped_bowl
 
 
@@ -92,3 +92,10 @@ def test_info_reads_a_pair_folder(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["info", str(geoc / PAIRS[0])])
     assert result.exit_code == 0, result.output
     assert "unwrapped-phase" in result.output and "0.0625" in result.output  # 4 of 64 rows are nodata
+
+
+def test_frame_enu_points_to_the_satellite_and_is_turned_round_with_all_zero_as_nodata() -> None:
+    east, north, up = (np.array([[v, 0.0]], np.float32) for v in (0.62, -0.13, 0.77))
+    look = licsar.look_enu([east, north, up], Path("012A.geo.E.tif"))
+    np.testing.assert_allclose(look[:, 0, 0], [-0.62, 0.13, -0.77])
+    assert np.isnan(look[:, 0, 1]).all()

@@ -8,12 +8,18 @@ A zip is read where it lies, through GDAL's /vsizip/.
 
 from __future__ import annotations
 
+import math
 import re
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from massmap.errors import BadInputError
 from massmap.products.base import Layer, ProductScene, date_or_none, keep_preferred, ranked_phase_kind
+
+if TYPE_CHECKING:
+    import numpy as np
 
 FAMILY = "HyP3"
 # (file name ending, unwrapped?) in order of preference.
@@ -32,6 +38,37 @@ def los_files(path: Path) -> tuple[Path, Path] | None:
         return None
     theta, phi = (path.with_name(LOS_NAME.sub(f"_lv_{a}.tif", path.name)) for a in ("theta", "phi"))
     return theta, phi
+
+
+def look_from_angles(theta_rad: np.ndarray, phi_rad: np.ndarray) -> np.ndarray:
+    """massmap's look vector (satellite to ground, ENU, (3, rows, cols)) from HyP3's look-vector angles.
+
+    GAMMA's look_vector, which HyP3 runs, gives the look vector pointing from the ground towards the SAR as
+    lv_theta, the elevation angle above the horizontal (pi/2 up, -pi/2 down), and lv_phi, the orientation of
+    its horizontal projection counterclockwise from east (0 east, pi/2 north) (GAMMA DIFF look_vector
+    documentation; HyP3 InSAR product guide; ASFHyP3/hyp3-gamma issue 478: "The look vector is defined as the
+    vector from pixel to satellite"). That vector is (cos theta cos phi, cos theta sin phi, sin theta); massmap's
+    points the other way.
+    """
+    import numpy as np  # here, so naming a product does not import numpy (the command line starts without it)
+
+    cos_theta = np.cos(theta_rad)
+    to_satellite = np.stack([cos_theta * np.cos(phi_rad), cos_theta * np.sin(phi_rad), np.sin(theta_rad)])
+    return (-to_satellite).astype(np.float32)
+
+
+def look_enu(layers: Sequence[np.ndarray], name: Path) -> np.ndarray:
+    """massmap's look vector (float32 (3, rows, cols), NaN where HyP3 wrote 0) from the lv_theta and lv_phi
+    layers `los_files` names, read on the phase grid; elevations beyond pi/2 (degrees?) are refused naming `name`."""
+    import numpy as np
+
+    theta, phi = (np.asarray(a, dtype=np.float32).copy() for a in layers)
+    missing = theta == 0  # a horizontal look never happens: HyP3 writes 0 where there is no data
+    theta[missing] = phi[missing] = np.nan
+    finite = theta[np.isfinite(theta)]
+    if finite.size and float(np.abs(finite).max()) > math.pi / 2 + 1e-3:
+        raise BadInputError(f"{name}: look-vector elevation beyond pi/2; HyP3's lv_theta is in radians")
+    return look_from_angles(theta, phi)
 
 
 def phase_kind(name: str) -> tuple[str, bool, int] | None:

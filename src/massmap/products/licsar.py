@@ -12,9 +12,14 @@ frame folder, and its A/D gives the orbit direction.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from massmap.products.base import ORBIT_WORDS, Layer, ProductScene, date_or_none, keep_preferred, ranked_phase_kind
+
+if TYPE_CHECKING:
+    import numpy as np
 
 FAMILY = "LiCSAR"
 # (file name ending, unwrapped?) in order of preference when a pair has several.
@@ -39,6 +44,20 @@ def los_files(path: Path) -> tuple[Path, Path, Path] | None:
         return None
     east, north, up = (path.with_name(LOS_NAME.sub(f".geo.{c}.tif", path.name)) for c in LOS_COMPONENTS)
     return east, north, up
+
+
+def look_enu(layers: Sequence[np.ndarray], name: Path) -> np.ndarray:
+    """massmap's look vector (satellite to ground, ENU, float32 (3, rows, cols), NaN where all three are 0) from
+    the E, N and U layers `los_files` names, read on the phase grid.
+
+    LiCSAR's E, N, U are the unit vector from the ground to the satellite (LiCSBAS_decomposeLOS.py: "LOSe > 0 ->
+    From East", and U = sqrt(1 - E^2 - N^2) > 0), so they are negated.
+    """
+    import numpy as np  # here, so naming a product does not import numpy (the command line starts without it)
+
+    look = -np.stack([np.asarray(a, dtype=np.float32) for a in layers])
+    look[:, np.all(look == 0, axis=0)] = np.nan
+    return look
 
 
 def phase_kind(name: str) -> tuple[str, bool, int] | None:
