@@ -1,18 +1,21 @@
-"""Settings dataclasses (model card, training settings, simulation config) read back from JSON, and their defaults.
+"""Settings dataclasses (model card, training settings, simulation and stack configs, model comparison) to JSON and
+back, and their defaults.
 
-One parser for all three: bad JSON and unknown keys are refused with a one-line reason, raised as the error
-class of the caller (a card from a newer massmap is an incompatible model; bad settings are bad input).
-`FieldDefaults` lets the command line show a settings class's defaults without building (and checking) one.
+`JsonSettings` gives each of them the same `to_dict`, `to_json`, `from_dict`, `from_json` and `read`: bad JSON and
+unknown keys are refused with a one-line reason, raised as the class's error (a card from a newer massmap is an
+incompatible model; bad settings are bad input). `FieldDefaults` lets the command line show a settings class's
+defaults without building (and checking) one.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, Self
 
-T = TypeVar("T")
+from massmap.errors import BadInputError
 
 
 class FieldDefaults:
@@ -54,9 +57,59 @@ def parse_object(text: str, source: str, error: type[Exception]) -> dict[str, An
     return values
 
 
-def read_text(path: str | Path, what: str, error: type[Exception]) -> str:
+def read_text(path: str | os.PathLike, what: str, error: type[Exception]) -> str:
     """The text of a settings file, or `error` saying it is missing."""
     path = Path(path)
     if not path.exists():
         raise error(f"{path}: {what} not found")
     return path.read_text()
+
+
+def _plain(value: Any) -> Any:
+    """`value` as JSON types: settings and other dataclasses as dicts, tuples as lists (copies, never shared)."""
+    if isinstance(value, JsonSettings):
+        return value.to_dict()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _plain(dataclasses.asdict(value))
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+class JsonSettings:
+    """A settings dataclass that round-trips losslessly through JSON (indented, sorted keys).
+
+    A subclass names itself in messages with `SETTINGS_NAME` ("training settings"), and may change the error
+    raised for a bad file (`SETTINGS_ERROR`) and how unknown keys are called (`UNKNOWN_WHAT`).
+    """
+
+    SETTINGS_NAME: ClassVar[str] = "settings"
+    SETTINGS_ERROR: ClassVar[type[Exception]] = BadInputError
+    UNKNOWN_WHAT: ClassVar[str] = "field(s)"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The settings as plain JSON values (nested settings as dicts, tuples as lists)."""
+        return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
+
+    def to_json(self) -> str:
+        """The settings as indented JSON with sorted keys."""
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, values: dict, source: str | None = None) -> Self:
+        """Settings from `to_dict` output; unknown keys are refused, naming `source` (default: the class's name)."""
+        source = source or cls.SETTINGS_NAME
+        return cls(**known_fields(cls, values, source, cls.SETTINGS_ERROR, cls.UNKNOWN_WHAT))
+
+    @classmethod
+    def from_json(cls, text: str, source: str | None = None) -> Self:
+        """Settings from `to_json` output; anything else is refused, naming `source`."""
+        source = source or cls.SETTINGS_NAME
+        return cls.from_dict(parse_object(text, source, cls.SETTINGS_ERROR), source)
+
+    @classmethod
+    def read(cls, path: str | os.PathLike) -> Self:
+        """Settings from a JSON file; a missing or bad file is refused naming it."""
+        return cls.from_json(read_text(path, cls.SETTINGS_NAME, cls.SETTINGS_ERROR), str(path))

@@ -5,14 +5,14 @@ Light on purpose (torch and Lightning are not imported): the command line reads 
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from massmap.compare.studies import BenchmarkRun, comparison_runs
 from massmap.errors import BadInputError
 from massmap.io.manifest import read_manifest
 from massmap.log import get_logger
+from massmap.settings_json import JsonSettings
 from massmap.train.config import TrainConfig
 
 log = get_logger(__name__)
@@ -27,7 +27,7 @@ SPEED_REPEATS = 3
 
 
 @dataclass
-class BenchmarkConfig:
+class BenchmarkConfig(JsonSettings):
     """Settings of a model comparison: the grid, the shared training budget and data, and how models are scored.
 
     `budget_minutes` bounds each run's training; `epochs` and `patches_per_epoch` set how often it validates
@@ -61,6 +61,8 @@ class BenchmarkConfig:
     speed_repeats: int = SPEED_REPEATS
     threads: int | None = None
     progress: bool = True
+
+    SETTINGS_NAME = "benchmark settings"
 
     def validate(self) -> BenchmarkConfig:
         """Refuse settings that cannot work, with a one-line reason naming the option."""
@@ -99,10 +101,6 @@ class BenchmarkConfig:
             val_patches=self.val_patches, max_minutes=self.budget_minutes, patience=self.epochs,
             workers=self.workers, progress=self.progress,
         )
-
-    def to_json(self) -> str:
-        """The settings as indented JSON."""
-        return json.dumps(asdict(self), indent=2, sort_keys=True)
 
 
 def manifest_has_terrain(manifest: str | Path) -> bool:

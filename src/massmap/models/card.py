@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field
 
 from massmap import __version__
 from massmap.constants import MIN_MAPPED_AREA_M2
 from massmap.errors import IncompatibleModelError
-from massmap.settings_json import known_fields, parse_object, read_text
+from massmap.settings_json import JsonSettings
 
 CARD_FORMAT = 1
 # Fields newer than the first card format: written only when set, so older massmap versions still read the card.
@@ -17,7 +15,7 @@ _OPTIONAL_FIELDS = ("min_area_m2", "fine_tuning")
 
 
 @dataclass
-class ModelCard:
+class ModelCard(JsonSettings):
     """What a model is and what it expects: architecture, encoder, input channels, patch size, provenance, figures.
 
     `requires_coherence_file` forbids the phase-consistency proxy in place of a coherence file. `tile_px` is the
@@ -49,6 +47,11 @@ class ModelCard:
     massmap_version: str = __version__
     card_format: int = CARD_FORMAT
 
+    # Unknown keys are refused so a card from a newer massmap is not misread.
+    SETTINGS_NAME = "model card"
+    SETTINGS_ERROR = IncompatibleModelError
+    UNKNOWN_WHAT = "card fields (newer massmap?)"
+
     @property
     def in_channels(self) -> int:
         """Number of input channels of the network."""
@@ -68,21 +71,10 @@ class ModelCard:
         """Smallest polygon (m2) prediction keeps when none is asked for."""
         return MIN_MAPPED_AREA_M2 if self.min_area_m2 is None else float(self.min_area_m2)
 
-    def to_json(self) -> str:
-        """The card as indented JSON; optional fields left unset are left out, so such cards read as older ones."""
-        values = asdict(self)
+    def to_dict(self) -> dict:
+        """The card as JSON values; optional fields left unset are left out, so such cards read as older ones."""
+        values = super().to_dict()
         for name in _OPTIONAL_FIELDS:
             if values[name] in (None, {}):
                 del values[name]
-        return json.dumps(values, indent=2, sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str, source: str = "model card") -> ModelCard:
-        """Parse a card; unknown keys are refused so a card from a newer massmap is not misread."""
-        values = parse_object(text, source, IncompatibleModelError)
-        return cls(**known_fields(cls, values, source, IncompatibleModelError, "card fields (newer massmap?)"))
-
-    @classmethod
-    def read(cls, path: str | Path) -> ModelCard:
-        """Read a card from a JSON file."""
-        return cls.from_json(read_text(path, "model card", IncompatibleModelError), str(path))
+        return values

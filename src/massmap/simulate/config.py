@@ -5,13 +5,11 @@ Light on purpose (pyproj is imported where a CRS is checked): the command line r
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 
 from massmap.errors import BadInputError
-from massmap.settings_json import known_fields, parse_object
+from massmap.settings_json import JsonSettings
 from massmap.simulate.constants import TEMPORAL_BASELINES_DAYS
 
 ORBITS = ("ascending", "descending", "random")
@@ -23,7 +21,7 @@ LABEL_RULES = ("detectable", "visible")
 
 
 @dataclass
-class SimulationConfig:
+class SimulationConfig(JsonSettings):
     """How scenes are drawn; every field has a realistic default for Sentinel-1 IW over the Alps.
 
     `crs` is the scene grid's projected CRS; "auto" means the UTM zone of the DEM's centre with `dem_path`
@@ -68,6 +66,8 @@ class SimulationConfig:
     min_detectable_px: int = 6
     min_signal_to_clutter: float = 0.0
     negative_kinds: tuple[str, ...] = field(default=NEGATIVE_KINDS)
+
+    SETTINGS_NAME = "simulation config"
 
     def __post_init__(self) -> None:
         self.n_movements = tuple(int(v) for v in self.n_movements)  # type: ignore[assignment]  # JSON gives lists
@@ -118,27 +118,10 @@ class SimulationConfig:
         if problems:
             raise BadInputError("simulation config: " + "; ".join(problems))
 
-    def to_dict(self) -> dict:
-        """Plain JSON-ready values (tuples become lists)."""
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(self).items()}
-
-    @classmethod
-    def from_dict(cls, values: dict) -> SimulationConfig:
-        """Rebuild a config from `to_dict` output; unknown keys are refused."""
-        return cls(**known_fields(cls, values, "simulation config", BadInputError, "field(s)"))
-
-    def to_json(self) -> str:
-        """The config as a JSON string."""
-        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str) -> SimulationConfig:
-        """Read a config back from `to_json` output."""
-        return cls.from_dict(parse_object(text, "simulation config", BadInputError))
 
 
 @dataclass
-class StackConfig:
+class StackConfig(JsonSettings):
     """How stacks are drawn: the scene settings of every pair, the acquisitions and the pair network.
 
     `n_dates` acquisitions from `first_date` (ISO); each date is paired with its next `max_neighbours` dates
@@ -157,6 +140,8 @@ class StackConfig:
     seasonal_share: float = 0.25
     min_pair_share: float = 0.5
 
+    SETTINGS_NAME = "stack config"
+
     def __post_init__(self) -> None:
         if isinstance(self.scene, dict):
             self.scene = SimulationConfig.from_dict(self.scene)
@@ -174,23 +159,3 @@ class StackConfig:
                 problems.append(f"{name} {getattr(self, name)} is outside [0, 1]")
         if problems:
             raise BadInputError("stack config: " + "; ".join(problems))
-
-    def to_dict(self) -> dict:
-        """Plain JSON-ready values (the scene settings nested)."""
-        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-        values["scene"] = self.scene.to_dict()
-        return values
-
-    @classmethod
-    def from_dict(cls, values: dict) -> StackConfig:
-        """Rebuild a config from `to_dict` output; unknown keys are refused."""
-        return cls(**known_fields(cls, values, "stack config", BadInputError, "field(s)"))
-
-    def to_json(self) -> str:
-        """The config as a JSON string."""
-        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str) -> StackConfig:
-        """Read a config back from `to_json` output."""
-        return cls.from_dict(parse_object(text, "stack config", BadInputError))

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from dataclasses import dataclass
 
 from massmap.errors import BadInputError
 from massmap.inputs import CHANNELS, ENCODINGS, channels_for
-from massmap.settings_json import known_fields, parse_object, read_text
+from massmap.settings_json import JsonSettings
 
 SCHEDULES = ("cosine", "onecycle")
 # bf16-mixed runs convolutions in bfloat16: about twice the fp32 throughput on CPUs with AVX512-BF16/AMX, but
@@ -24,7 +22,7 @@ CONFIG_FILE = "train_config.json"
 
 
 @dataclass
-class TrainConfig:
+class TrainConfig(JsonSettings):
     """Everything a training run needs: data, model, inputs, sampling, loss, schedule, budget and hardware.
 
     `neg_ratio` is negatives per positive patch (0: the study's choice, positives only); `hard_fraction` is the
@@ -76,6 +74,9 @@ class TrainConfig:
     progress: bool = True
     pixel_size_m: float | None = None
     scene_validation: bool = False
+
+    SETTINGS_NAME = "training settings"
+    UNKNOWN_WHAT = "training settings"
 
     @property
     def channels(self) -> tuple[str, ...]:
@@ -132,26 +133,3 @@ class TrainConfig:
         if problems:
             raise BadInputError("training settings: " + "; ".join(problems))
         return self
-
-    def to_dict(self) -> dict:
-        """The settings as a plain dict (JSON types only)."""
-        return asdict(self)
-
-    def to_json(self) -> str:
-        """The settings as indented JSON."""
-        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
-
-    @classmethod
-    def from_dict(cls, data: dict, source: str = "training settings") -> TrainConfig:
-        """Settings from a dict; unknown keys are refused."""
-        return cls(**known_fields(cls, data, source, BadInputError, "training settings"))
-
-    @classmethod
-    def from_json(cls, text: str, source: str = "training settings") -> TrainConfig:
-        """Parse settings written by `to_json`."""
-        return cls.from_dict(parse_object(text, source, BadInputError), source)
-
-    @classmethod
-    def read(cls, path: str | Path) -> TrainConfig:
-        """Read settings from a JSON file."""
-        return cls.from_json(read_text(path, "training settings", BadInputError), str(path))
