@@ -9,7 +9,14 @@ import typer
 from rich.console import Console
 
 from massmap.cli.app import command
-from massmap.cli.options import QuietOption, out_option
+from massmap.cli.options import (
+    LabelsWhereOption,
+    PatchesPerStepOption,
+    PatchSizeOption,
+    PrecisionOption,
+    QuietOption,
+    out_option,
+)
 from massmap.compare.config import BenchmarkConfig
 from massmap.settings_json import FieldDefaults
 
@@ -30,19 +37,18 @@ def benchmark_models_command(
     budget_minutes: float = typer.Option(..., "--budget-minutes", help="Training time of every run, in minutes."),
     out: Path = out_option(Path("benchmark"), "Folder for table.md, table.csv, figure.png and one model folder per "
                            "run."),
-    patch_size: int = typer.Option(BENCH.patch_size, "--patch-size", help="Patch side in pixels (a multiple of 32)."),
-    batch_size: int = typer.Option(BENCH.batch_size, "--batch-size", help="Patches per step."),
+    patch_size: int = PatchSizeOption,
+    batch_size: int = PatchesPerStepOption,
     seed: int = typer.Option(BENCH.seed, "--seed",
                              help="One seed for every run: sampling, augmentation, initialisation."),
-    where: str | None = typer.Option(BENCH.where, "--where", help="Keep label polygons matching this OGR SQL filter."),
+    where: str | None = LabelsWhereOption,
     ablations: bool = typer.Option(BENCH.ablations, "--ablations/--no-ablations",
                                    help="Also run the positive:negative ratio and input-encoding ablations."),
     ablation_arch: str = typer.Option(BENCH.ablation_arch, "--ablation-arch",
                                       help="Architecture of the ablation runs."),
     ablation_encoder: str = typer.Option(BENCH.ablation_encoder, "--ablation-encoder",
                                          help="Encoder of the ablation runs."),
-    precision: str = typer.Option(BENCH.precision, "--precision",
-                                  help="32-true, or bf16-mixed (faster on CPUs with BF16)."),
+    precision: str = PrecisionOption,
     epochs: int = typer.Option(BENCH.epochs, "--epochs",
                                help="At most this many epochs per run (the budget usually ends first)."),
     patches_per_epoch: int = typer.Option(BENCH.patches_per_epoch, "--patches-per-epoch",

@@ -15,6 +15,10 @@ import typer
 from massmap.constants import MIN_MAPPED_AREA_M2
 from massmap.predict.backends import BACKEND_HELP
 from massmap.predict.settings import DEFAULTS, TILE_MULTIPLE_PX
+from massmap.settings_json import FieldDefaults
+from massmap.train.config import TrainConfig
+
+TRAIN = FieldDefaults(TrainConfig)
 
 
 def out_option(default: Any, help: str, *aliases: str) -> Any:
@@ -67,6 +71,15 @@ TtaOption = typer.Option(
     DEFAULTS.tta, "--tta", help="Average the 8 flips and 90-degree rotations (8x slower).")
 BackendOption = typer.Option(DEFAULTS.backend, "--backend", metavar="NAME", help=BACKEND_HELP)
 BatchSizeOption = typer.Option(DEFAULTS.batch_size, "--batch-size", metavar="N", help="Tiles per network call.")
+
+# How a network is trained (`train`, `benchmark-models`; defaults: TrainConfig).
+PatchSizeOption = typer.Option(
+    TRAIN.patch_size, "--patch-size", metavar="PX", help="Patch side in pixels (a multiple of 32).")
+PatchesPerStepOption = typer.Option(TRAIN.batch_size, "--batch-size", metavar="N", help="Patches per step.")
+LabelsWhereOption = typer.Option(
+    TRAIN.where, "--where", metavar="SQL", help="Keep label polygons matching this OGR SQL filter.")
+PrecisionOption = typer.Option(
+    TRAIN.precision, "--precision", metavar="NAME", help="32-true, or bf16-mixed (faster on CPUs with BF16).")
 
 QuietOption = typer.Option(False, "--quiet", "-q", help="Print only errors.")
 OverwriteOption = typer.Option(False, "--overwrite", help="Replace existing output files (refused otherwise).")

@@ -10,7 +10,16 @@ from rich.console import Console
 from rich.table import Table
 
 from massmap.cli.app import command
-from massmap.cli.options import OverwriteOption, PixelSizeOption, QuietOption, out_option
+from massmap.cli.options import (
+    LabelsWhereOption,
+    OverwriteOption,
+    PatchesPerStepOption,
+    PatchSizeOption,
+    PixelSizeOption,
+    PrecisionOption,
+    QuietOption,
+    out_option,
+)
 from massmap.inputs import CHANNELS, ENCODINGS
 from massmap.settings_json import FieldDefaults
 from massmap.train.config import MONITORS, SCHEDULES, TrainConfig
@@ -47,13 +56,13 @@ def train_command(
     channels: str | None = typer.Option(TRAIN.inputs, "--channels", help="Input channels by name, comma-separated, "
                                         "instead of --encoding/--coherence/--slope/--los; registered (massmap.inputs): "
                                         + ", ".join(CHANNELS) + "."),
-    patch_size: int = typer.Option(TRAIN.patch_size, "--patch-size", help="Patch side in pixels (a multiple of 32)."),
+    patch_size: int = PatchSizeOption,
     neg_ratio: float = typer.Option(TRAIN.neg_ratio, "--neg-ratio",
                                     help="Negative patches per positive (0: positives only)."),
     hard_negatives: bool = typer.Option(TRAIN.hard_negatives, "--hard-negatives/--no-hard-negatives",
                                         help="Draw negatives from scenes the manifest marks as hard negatives "
                                              "and from the trap pixels of its traps rasters."),
-    where: str | None = typer.Option(TRAIN.where, "--where", help="Keep label polygons matching this OGR SQL filter."),
+    where: str | None = LabelsWhereOption,
     augment: bool = typer.Option(TRAIN.augment, "--augment/--no-augment",
                                  help="Flips, 90-degree rotations and conjugation (they keep the labels true)."),
     loss: str = typer.Option(TRAIN.loss, "--loss", help="bce-dice, object-bce-dice (small patterns weighted up), "
@@ -61,7 +70,7 @@ def train_command(
     lr: float = typer.Option(TRAIN.lr, "--lr", help="Peak learning rate of AdamW."),
     schedule: str = typer.Option(TRAIN.schedule, "--schedule",
                                  help="Learning-rate schedule: " + " or ".join(SCHEDULES) + "."),
-    batch_size: int = typer.Option(TRAIN.batch_size, "--batch-size", help="Patches per step."),
+    batch_size: int = PatchesPerStepOption,
     epochs: int = typer.Option(TRAIN.epochs, "--epochs", help="Maximum number of epochs."),
     patches_per_epoch: int = typer.Option(TRAIN.patches_per_epoch, "--patches-per-epoch",
                                           help="Patches sampled per epoch."),
@@ -79,8 +88,7 @@ def train_command(
     devices: str = typer.Option(str(TRAIN.devices), "--devices", help="Devices (processes) per node."),
     num_nodes: int = typer.Option(TRAIN.num_nodes, "--num-nodes", help="Number of nodes."),
     strategy: str = typer.Option(TRAIN.strategy, "--strategy", help="Lightning strategy, e.g. ddp."),
-    precision: str = typer.Option(TRAIN.precision, "--precision",
-                                  help="32-true, or bf16-mixed (faster on CPUs with BF16)."),
+    precision: str = PrecisionOption,
     resume: bool = typer.Option(TRAIN.resume, "--resume",
                                 help="Continue an interrupted run from OUT/checkpoints/last.ckpt."),
     pixel_size: float | None = PixelSizeOption,

@@ -12,10 +12,12 @@ from massmap.compare.studies import BenchmarkRun, comparison_runs
 from massmap.errors import BadInputError
 from massmap.io.manifest import read_manifest
 from massmap.log import get_logger
-from massmap.settings_json import JsonSettings
+from massmap.settings_json import FieldDefaults, JsonSettings
 from massmap.train.config import TrainConfig
 
 log = get_logger(__name__)
+# Every run trains with TrainConfig's own defaults unless the comparison sets a field.
+TRAIN = FieldDefaults(TrainConfig)
 
 # Held-out patches scored per model, and their negatives per positive (negatives show false alarms).
 EVAL_PATCHES = 64
@@ -40,16 +42,16 @@ class BenchmarkConfig(JsonSettings):
     manifest: str
     out: str
     archs: list[str] = field(default_factory=lambda: ["unet", "unetplusplus", "deeplabv3plus", "fpn"])
-    encoders: list[str] = field(default_factory=lambda: ["resnet18"])
+    encoders: list[str] = field(default_factory=lambda: [TRAIN.encoder])
     budget_minutes: float = 10.0
-    patch_size: int = 256
-    batch_size: int = 8
-    seed: int = 0
-    where: str | None = None
+    patch_size: int = TRAIN.patch_size
+    batch_size: int = TRAIN.batch_size
+    seed: int = TRAIN.seed
+    where: str | None = TRAIN.where
     ablations: bool = True
-    ablation_arch: str = "unetplusplus"
-    ablation_encoder: str = "resnet18"
-    precision: str = "32-true"
+    ablation_arch: str = TRAIN.arch
+    ablation_encoder: str = TRAIN.encoder
+    precision: str = TRAIN.precision
     epochs: int = 10_000
     patches_per_epoch: int = 64
     val_patches: int = 32
