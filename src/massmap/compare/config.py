@@ -10,7 +10,6 @@ from pathlib import Path
 
 from massmap.compare.studies import BenchmarkRun, comparison_runs
 from massmap.errors import BadInputError
-from massmap.io.manifest import read_manifest
 from massmap.log import get_logger
 from massmap.settings_json import FieldDefaults, JsonSettings
 from massmap.train.config import TrainConfig
@@ -107,6 +106,8 @@ class BenchmarkConfig(JsonSettings):
 
 def manifest_has_terrain(manifest: str | Path) -> bool:
     """True when every scene of the manifest has a dem and a los file (the slope + los input can be trained)."""
+    from massmap.io.manifest import read_manifest
+
     rows = read_manifest(manifest)
     if all(r.dem is not None and r.los is not None for r in rows):
         return True

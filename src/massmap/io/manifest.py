@@ -14,7 +14,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from massmap.atomic import atomic_path
 from massmap.errors import BadInputError
 
 SPLITS = ("train", "val", "test")
@@ -93,6 +92,8 @@ def listed_path(cells: dict[str, str], key: str, base: Path, where: str, must_ex
 
 def write_manifest(rows: list[ManifestRow], path: str | os.PathLike) -> Path:
     """Write a manifest atomically, with paths relative to its folder."""
+    from massmap.atomic import atomic_path  # imports psutil: here, so reading a catalog's columns stays light
+
     path = Path(path)
     base = path.parent.resolve()
 
