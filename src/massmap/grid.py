@@ -82,7 +82,7 @@ class Grid:
         if not self.crs.is_geographic:
             unit = self.crs.axis_info[0].unit_conversion_factor if self.crs.axis_info else 1.0
             return (abs(t.a) * unit, abs(t.e) * unit)
-        lon, lat = t * (self.width / 2, self.height / 2)
+        lon, lat = t @ (self.width / 2, self.height / 2)
         _, _, dx = _GEOD.inv(lon, lat, lon + t.a, lat)
         _, _, dy = _GEOD.inv(lon, lat, lon, lat + t.e)
         return (abs(dx), abs(dy))

@@ -171,7 +171,7 @@ def _chip_window(bounds: tuple[float, float, float, float], grid: Grid) -> Windo
     """The window around a polygon's bounds, with a margin, at least CHIP_MIN_PX and at most CHIP_MAX_PX wide."""
     # Through the inverse transform rather than from_bounds: rasters without georeferencing run y downwards.
     left, bottom, right, top = bounds
-    cols, rows = ~grid.transform * (np.array([left, right, left, right]), np.array([bottom, bottom, top, top]))
+    cols, rows = ~grid.transform @ (np.array([left, right, left, right]), np.array([bottom, bottom, top, top]))
     width, height = float(np.ptp(cols)), float(np.ptp(rows))
     side = min(max(max(width, height) * (1 + 2 * CHIP_MARGIN), CHIP_MIN_PX), CHIP_MAX_PX)
     c_col, c_row = float(np.mean(cols)), float(np.mean(rows))

@@ -66,7 +66,7 @@ def strip_items(chips: list[np.ndarray], fused: FusedStack, window: tuple[slice,
     from massmap.scene_report import chip_png
 
     rows, cols = window
-    transform = fused.grid.transform * Affine.translation(cols.start, rows.start)
+    transform = fused.grid.transform @ Affine.translation(cols.start, rows.start)
     items = []
     for k, chip in enumerate(chips):
         outline = rasterize([(geom.boundary, 1)], out_shape=chip.shape, transform=transform,
