@@ -36,3 +36,6 @@ DEMO_SIZE = 1024
 def los_phase_rad(displacement_los_m, wavelength_m: float = WAVELENGTH_M):
     """Interferometric phase of a line-of-sight displacement: 4*pi*d/lambda (positive d away from the radar)."""
     return 4.0 * math.pi * displacement_los_m / wavelength_m
+
+# The name that stands for the model shipped in the package (src/massmap/weights/default).
+DEFAULT_MODEL = "default"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from massmap.atomic import check_output_folder
-from massmap.constants import DEMO_SEED, DEMO_SIZE
+from massmap.constants import DEFAULT_MODEL, DEMO_SEED, DEMO_SIZE
 from massmap.demo_report import demo_report
 from massmap.errors import OutputError
 from massmap.evaluate.run import evaluate
@@ -43,7 +43,7 @@ def run_demo(
     out_dir: str | os.PathLike = "massmap-demo",
     seed: int = DEMO_SEED,
     size: int = DEMO_SIZE,
-    model: str | os.PathLike = "default",
+    model: str | os.PathLike = DEFAULT_MODEL,
     settings: PredictSettings | None = None,
     progress: bool = True,
     overwrite: bool = True,

@@ -39,6 +39,7 @@ from massmap.batch.completeness import (
 )
 from massmap.batch.merge import merge_catalogue, summary_frame, write_summary
 from massmap.batch.settings import DEFAULT_DEVICE, DEFAULT_THREADS_PER_SCENE, JobSettings
+from massmap.constants import DEFAULT_MODEL
 from massmap.errors import BadInputError, MassmapError
 from massmap.log import console, get_logger, setup_logging
 from massmap.predict.settings import PredictSettings
@@ -353,7 +354,7 @@ def predict_batch(
     scenes: Sequence[SceneEntry],
     out_dir: str | os.PathLike,
     *,
-    model: str | os.PathLike = "default",
+    model: str | os.PathLike = DEFAULT_MODEL,
     settings: PredictSettings | None = None,
     scheduler: str | None = None,
     n_workers: int | None = None,
@@ -490,7 +491,7 @@ def check_device(device: str) -> str:
 
 
 def merge_batch(scenes: Sequence[SceneEntry], out_dir: str | os.PathLike,
-                model: str | os.PathLike = "default") -> BatchResult:
+                model: str | os.PathLike = DEFAULT_MODEL) -> BatchResult:
     """Write the catalogue and summary of a batch mapped in shares (job-array tasks), once, from the sidecars.
 
     Scenes whose sidecar vouches for intact outputs count as mapped; the rest are listed as missing. One

@@ -12,7 +12,7 @@ from typing import Any
 
 import typer
 
-from massmap.constants import MIN_MAPPED_AREA_M2
+from massmap.constants import DEFAULT_MODEL, MIN_MAPPED_AREA_M2
 from massmap.predict.backends import BACKEND_HELP
 from massmap.predict.settings import DEFAULTS, TILE_MULTIPLE_PX
 from massmap.settings_json import FieldDefaults
@@ -54,7 +54,7 @@ PixelSizeOption = typer.Option(
 
 # The model and how it maps (defaults: PredictSettings).
 ModelOption = typer.Option(
-    "default", "--model", metavar="MODEL", help="'default' (the shipped model) or a model folder.")
+    DEFAULT_MODEL, "--model", metavar="MODEL", help="'default' (the shipped model) or a model folder.")
 ThresholdOption = typer.Option(
     DEFAULTS.threshold, "--threshold", metavar="P", help="Probability threshold (default: the model card's).")
 MinAreaOption = typer.Option(

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from massmap.atomic import check_writable
+from massmap.constants import DEFAULT_MODEL
 from massmap.errors import IncompatibleModelError
 from massmap.models.card import ModelCard
 
@@ -21,7 +22,6 @@ WEIGHTS_FILE = "model.safetensors"
 CARD_FILE = "card.json"
 # The ONNX export of the weights (massmap.models.onnx_export): derived, so it goes when the weights change.
 ONNX_FILE = "model.onnx"
-DEFAULT_MODEL = "default"
 _BUILD_LOCK = threading.Lock()
 
 

@@ -24,6 +24,7 @@ from rich.text import Text
 
 from massmap import preflight
 from massmap.atomic import atomic_path, private_tempdir
+from massmap.constants import DEFAULT_MODEL
 from massmap.errors import BadInputError, IncompatibleModelError, MassmapError
 from massmap.grid import Grid
 from massmap.inputs import encode, get_channel, halo_px, halo_window, needed_layers, read_layers
@@ -258,7 +259,7 @@ def predict_scene(
     dem: str | os.PathLike | None = None,
     los: str | os.PathLike | None = None,
     probability: str | os.PathLike | None = None,
-    model: str | os.PathLike | LoadedModel = "default",
+    model: str | os.PathLike | LoadedModel = DEFAULT_MODEL,
     band: int | None = None,
     rewrap: bool = False,
     pixel_size_m: float | None = None,

@@ -16,7 +16,7 @@ import rasterio
 
 from massmap.atomic import atomic_path, open_output_folder
 from massmap.batch.catalog import SceneEntry
-from massmap.constants import MIN_MAPPED_AREA_M2
+from massmap.constants import DEFAULT_MODEL, MIN_MAPPED_AREA_M2
 from massmap.errors import BadInputError, MassmapError
 from massmap.grid import Grid
 from massmap.io.scene import open_scene
@@ -192,7 +192,7 @@ def predict_stack(
     *,
     method: str = "model",
     min_persistence: float = DEFAULT_MIN_PERSISTENCE,
-    model: str | os.PathLike = "default",
+    model: str | os.PathLike = DEFAULT_MODEL,
     threshold: float | None = None,
     min_area_m2: float | None = None,
     min_coherence: float = MIN_COHERENCE,

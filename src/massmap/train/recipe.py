@@ -12,6 +12,7 @@ import os
 from collections.abc import Iterable
 from typing import Any
 
+from massmap.constants import DEFAULT_MODEL
 from massmap.models.card import ModelCard
 from massmap.models.store import CARD_FILE, resolve_model_dir
 from massmap.train.config import TrainConfig
@@ -55,7 +56,7 @@ def apply_recipe(config: TrainConfig, given: Iterable[str] = ()) -> TrainConfig:
     return dataclasses.replace(config, **{k: v for k, v in recipe.items() if k not in given})
 
 
-def finetune_config(manifest: str | os.PathLike, out: str | os.PathLike, init: str = "default",
+def finetune_config(manifest: str | os.PathLike, out: str | os.PathLike, init: str = DEFAULT_MODEL,
                     **settings: Any) -> TrainConfig:
     """Settings of a fine-tuning run from `init`: the recipe's defaults, overridden by `settings`."""
     return apply_recipe(TrainConfig(manifest=str(manifest), out=str(out), init=init, **settings), settings)
