@@ -58,7 +58,9 @@ def run_demo(
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"{out}: cannot create the demo folder ({exc.strerror})") from None
-    config = SimulationConfig(size=size, hard_negative_fraction=0.0, n_movements=DEMO_MOVEMENTS)
+    # Labels by the rule the shipped model was trained on (its card: half a fringe over 12 px or more), so the
+    # demo scores it against what it was taught; `massmap simulate` draws the newer detectable labels.
+    config = SimulationConfig(size=size, hard_negative_fraction=0.0, n_movements=DEMO_MOVEMENTS, label_rule="visible")
     scene = simulate_scene(config, seed)
     (out / "scene").mkdir(exist_ok=True)
     paths = write_scene(scene, out / "scene", "demo", quicklook=False)
