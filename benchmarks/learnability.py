@@ -57,8 +57,8 @@ def main() -> None:
         config = SimulationConfig(size=384, hard_negative_fraction=0.0, n_movements=(12, 20))
         simulate_dataset(folder, args.scenes, 7_000, config, split="train")
     rows = read_manifest(manifest)
-    catalog = build_scene_index(rows, args.patch_size, where="coherent = 1", traps=False)
-    print(f"{len(rows)} scenes, {catalog.n_objects} labelled patterns; {args.steps} steps of 8 patches of "
+    index = build_scene_index(rows, args.patch_size, where="coherent = 1", traps=False)
+    print(f"{len(rows)} scenes, {index.n_objects} labelled patterns; {args.steps} steps of 8 patches of "
           f"{args.patch_size} px, {args.precision}")
     print("| inputs | augment | arch | IoU | small recall | small patterns | seconds |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
@@ -67,7 +67,7 @@ def main() -> None:
         for augment in args.augment:
             for arch in args.arch:
                 net = create_network(arch, args.encoder, len(channels)).to(memory_format=torch.channels_last)
-                result = overfit_fixed_set(net, catalog, channels, steps=args.steps, augment=AUGMENTS[augment],
+                result = overfit_fixed_set(net, index, channels, steps=args.steps, augment=AUGMENTS[augment],
                                            precision=args.precision, eval_every=max(args.steps // 6, 1),
                                            on_eval=lambda c: print(f"  step {c['step']}: IoU {c['train_iou']:.3f}, "
                                                                    f"small recall {c['small_recall']:.3f}", flush=True))

@@ -23,7 +23,7 @@ def tiny_unet(in_channels: int) -> torch.nn.Module:
 
 
 @pytest.fixture(scope="module")
-def small_pattern_catalog(tmp_path_factory):
+def small_pattern_index(tmp_path_factory):
     folder = tmp_path_factory.mktemp("learn")
     simulate_dataset(folder, 3, 5, small_config(size=192, n_movements=(12, 12)), split="train")
     return build_scene_index(read_manifest(folder / "manifest.csv"), 64, where="coherent = 1", traps=False)
@@ -39,9 +39,9 @@ def test_small_pattern_recall_counts_patterns_covered_by_half():
     assert small_pattern_recall(pred, label) == (1, 2)
 
 
-def test_a_tiny_network_overfits_small_patterns_with_the_default_augmentations(small_pattern_catalog):
+def test_a_tiny_network_overfits_small_patterns_with_the_default_augmentations(small_pattern_index):
     channels = ("res4_sin", "res4_cos", "res12_sin", "res12_cos", "coherence")
-    result = overfit_fixed_set(tiny_unet(len(channels)), small_pattern_catalog, channels, n_patches=16,
+    result = overfit_fixed_set(tiny_unet(len(channels)), small_pattern_index, channels, n_patches=16,
                                steps=200, batch_size=8, lr=3e-3, eval_every=50)
     assert result.n_small >= 8
     assert result.train_iou >= 0.7 and result.small_recall >= 0.7, result.curve

@@ -45,14 +45,14 @@ class LearnabilityResult:
         return self.train_iou >= min_iou and self.small_recall >= min_recall
 
 
-def small_pattern_windows(catalog: SceneIndex, n_patches: int, seed: int = 0) -> list[PatchWindow]:
+def small_pattern_windows(index: SceneIndex, n_patches: int, seed: int = 0) -> list[PatchWindow]:
     """`n_patches` positive windows of the scene index, each centred on a labelled object whose area is within
     SMALL_PATTERN_PX pixels (by the scene's pixel area), as training draws positives."""
     rng = np.random.default_rng(seed)
     small = []
-    for k, scene in enumerate(catalog.object_scene):
-        entry = catalog.scenes[int(scene)]
-        local = k - int(np.flatnonzero(catalog.object_scene == scene)[0])
+    for k, scene in enumerate(index.object_scene):
+        entry = index.scenes[int(scene)]
+        local = k - int(np.flatnonzero(index.object_scene == scene)[0])
         area_px = float(entry.labels.iloc[local].area) / float(np.prod(entry.grid.pixel_size_xy_m()))
         if SMALL_PATTERN_PX[0] <= area_px <= SMALL_PATTERN_PX[1]:
             small.append(k)
@@ -61,9 +61,9 @@ def small_pattern_windows(catalog: SceneIndex, n_patches: int, seed: int = 0) ->
     windows = []
     for i in range(n_patches):
         k = small[i % len(small)]
-        scene = int(catalog.object_scene[k])
-        r0, c0, r1, c1 = catalog.object_boxes[k]
-        row, col = catalog._window_at(scene, (r0 + r1) / 2 + rng.uniform(-8, 8), (c0 + c1) / 2 + rng.uniform(-8, 8))
+        scene = int(index.object_scene[k])
+        r0, c0, r1, c1 = index.object_boxes[k]
+        row, col = index._window_at(scene, (r0 + r1) / 2 + rng.uniform(-8, 8), (c0 + c1) / 2 + rng.uniform(-8, 8))
         windows.append(PatchWindow(scene, row, col, POSITIVE))
     return windows
 
@@ -82,7 +82,7 @@ def small_pattern_recall(pred: np.ndarray, label: np.ndarray) -> tuple[int, int]
 
 
 def overfit_fixed_set(
-    net: torch.nn.Module, catalog: SceneIndex, channels: tuple[str, ...], *, n_patches: int = 64,
+    net: torch.nn.Module, index: SceneIndex, channels: tuple[str, ...], *, n_patches: int = 64,
     steps: int = 150, batch_size: int = 8, lr: float = 1e-3, augment: AugmentSettings | None = DEFAULT_AUGMENT,
     loss: str = "bce-image-dice", eval_every: int = 25, seed: int = 0, precision: str = "32-true",
     on_eval: Callable[[dict], None] | None = None, cosine: bool = True,
@@ -92,14 +92,14 @@ def overfit_fixed_set(
     `eval_every` steps (each point also handed to `on_eval`, so a run cut short still shows its curve)."""
     started = time.perf_counter()
     torch.manual_seed(seed)
-    windows = small_pattern_windows(catalog, n_patches, seed)
+    windows = small_pattern_windows(index, n_patches, seed)
     readers: dict[int, SceneReader] = {}
 
     def arrays(w: PatchWindow, rng: np.random.Generator | None):
         if w.scene not in readers:
-            row = catalog.scenes[w.scene].row
+            row = index.scenes[w.scene].row
             readers[w.scene] = open_scene(row.phase, row.coherence, row.dem, los_path=row.los)
-        patch = read_patch(readers[w.scene], catalog.scenes[w.scene], w, catalog.patch_size, channels)
+        patch = read_patch(readers[w.scene], index.scenes[w.scene], w, index.patch_size, channels)
         if rng is not None and augment is not None:
             patch = augment_patch(patch, rng, augment)
         return patch.encode(channels)
