@@ -15,7 +15,7 @@ from pathlib import Path
 import pyogrio
 
 from massmap.atomic import atomic_path
-from massmap.io.styling import data_layers
+from massmap.io.styling import data_layer
 from massmap.provenance import sha256_file
 
 SIDECAR_SUFFIX = ".done.json"
@@ -108,8 +108,7 @@ def damage_reason(path: str | os.PathLike) -> str | None:
     try:
         polygons = path.parent / sidecar.polygons.name
         # A styled GeoPackage also holds QGIS's layer_styles table: count the data layer's features.
-        layers = data_layers(polygons) if polygons.suffix.lower() == ".gpkg" else []
-        n = pyogrio.read_info(polygons, layer=layers[0] if layers else None)["features"]
+        n = pyogrio.read_info(polygons, layer=data_layer(polygons))["features"]
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         return f"{sidecar.polygons.name} does not open ({str(exc).splitlines()[0]})"
     if n != sidecar.n_polygons:

@@ -18,7 +18,7 @@ from shapely import make_valid
 
 from massmap.errors import BadInputError
 from massmap.grid import Grid
-from massmap.io.styling import data_layers
+from massmap.io.styling import data_layer
 from massmap.log import get_logger
 
 log = get_logger(__name__)
@@ -41,8 +41,7 @@ def read_polygons(path: str | os.PathLike, grid: Grid | None = None, where: str 
         raise BadInputError(f"{path}: file not found")
     try:
         # A GeoPackage styled for QGIS also holds its layer_styles table: read the data layer.
-        layers = data_layers(path) if path.suffix.lower() == ".gpkg" else []
-        gdf = gpd.read_file(path, engine="pyogrio", where=where, layer=layers[0] if layers else None)
+        gdf = gpd.read_file(path, engine="pyogrio", where=where, layer=data_layer(path))
     except pyogrio.errors.DataSourceError as exc:
         raise BadInputError(f"{path}: not a readable vector file ({_short(exc)})") from None
     except (pyogrio.errors.DataLayerError, pyogrio.errors.FieldError, ValueError) as exc:

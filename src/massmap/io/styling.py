@@ -74,11 +74,14 @@ def add_score_style(gpkg: str | os.PathLike, layer: str, threshold: float, geome
     pyogrio.write_dataframe(pd.DataFrame([row]), str(gpkg), layer=STYLE_TABLE, driver="GPKG", append=False)
 
 
-def data_layers(path: str | os.PathLike) -> list[str]:
-    """The layers of a vector file other than QGIS's style table."""
+def data_layer(path: str | os.PathLike) -> str | None:
+    """The data layer of a GeoPackage, past QGIS's style table (None for other formats: their reader's default)."""
     import pyogrio
 
-    return [str(name) for name, _ in pyogrio.list_layers(str(path)) if name != STYLE_TABLE]
+    if Path(path).suffix.lower() != ".gpkg":
+        return None
+    layers = [str(name) for name, _ in pyogrio.list_layers(str(path)) if name != STYLE_TABLE]
+    return layers[0] if layers else None
 
 
 def describe_probability(path: str | os.PathLike, tags: Mapping[str, object], spread_band: bool = False) -> None:
