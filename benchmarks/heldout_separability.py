@@ -24,9 +24,8 @@ from machine import machine_line  # benchmarks/machine.py, beside this script
 from massmap.errors import BadInputError
 from massmap.io.labels import rasterize_polygons, read_polygons
 from massmap.io.manifest import read_manifest
-from massmap.io.scene import wrap_phase
 from massmap.simulate.dataset import simulate_again
-from massmap.simulate.separability import separability
+from massmap.simulate.separability import clutter_phase, separability
 
 SCR_EDGES = (2.0, 4.0, 8.0, 16.0)
 WHERE = "coherent = 1"
@@ -36,7 +35,7 @@ def scene_patterns(phase_path: Path, labels_path: Path) -> list[dict]:
     """Signal, clutter and their ratio for every coherent pattern of one held-out scene (`label`: its row among the
     coherent labels, as the held-out benchmark numbers them)."""
     scene = simulate_again(phase_path)
-    clutter = scene.atmosphere_rad + wrap_phase(scene.phase_rad - scene.deformation_rad - scene.atmosphere_rad)
+    clutter = clutter_phase(scene.phase_rad, scene.deformation_rad, scene.atmosphere_rad)
     labels = read_polygons(labels_path, scene.grid, where=WHERE)
     ids = rasterize_polygons(labels, scene.grid, values=np.arange(1, len(labels) + 1))
     rows = []

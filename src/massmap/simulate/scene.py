@@ -32,7 +32,7 @@ from massmap.simulate.deformation import (
 from massmap.simulate.filtering import goldstein_filter
 from massmap.simulate.geometry import draw_geometry
 from massmap.simulate.labels import empty_labels, vectorize_movements
-from massmap.simulate.separability import separability
+from massmap.simulate.separability import clutter_phase, separability
 from massmap.simulate.site import dem_window, synthetic_grid
 from massmap.simulate.spectral import power_law_field
 from massmap.simulate.terrain import fractal_dem, sea_mask
@@ -143,8 +143,8 @@ def simulate_scene(config: SimulationConfig, seed: int | Sequence[int], negative
     hidden = layover_shadow | water
     visible = label_visibility(movements, owner, deformation, los_m, gradient, gamma, hidden, config)
     if config.label_rule == "detectable":
-        # Clutter: everything in the observed phase but the motion (atmosphere, noise, filtering).
-        clutter = atmosphere + wrap_phase(phase - deformation - atmosphere)
+        # The clutter is needed only when patterns are also judged against it.
+        clutter = clutter_phase(phase, deformation, atmosphere) if config.min_signal_to_clutter > 0 else None
         visible = label_detectable(movements, owner, deformation, coherence, hidden, config, clutter)
     labels = vectorize_movements(owner, visible, grid, movements) if movements else empty_labels(grid)
     if config.label_rule == "detectable" and movements:

@@ -28,6 +28,14 @@ class Separability:
         return self.signal_rad / max(self.clutter_rad, 1e-6)
 
 
+def clutter_phase(phase_rad: np.ndarray, deformation_rad: np.ndarray, atmosphere_rad: np.ndarray) -> np.ndarray:
+    """Everything in an observed wrapped phase but the motion: the atmosphere plus the wrapped residual of noise
+    and filtering (rad)."""
+    from massmap.io.scene import wrap_phase
+
+    return atmosphere_rad + wrap_phase(phase_rad - deformation_rad - atmosphere_rad)
+
+
 def band_pass(field: np.ndarray, radius_px: float) -> np.ndarray:
     """Difference of Gaussians (sigma radius/2 minus sigma 2 radius): the field's structure at a blob's scale."""
     from scipy.ndimage import gaussian_filter
