@@ -28,6 +28,8 @@ def test_monitor_mode_follows_the_metric():
     [
         ({"arch": "resunet"}, "--arch"),
         ({"patch_size": 100}, "--patch-size"),
+        ({"patch_size": 128, "crop_sizes": [64, 256]}, "--crop-sizes"),
+        ({"crop_sizes": [48]}, "--crop-sizes"),
         ({"loss": "hinge"}, "--loss"),
         ({"encoding": "polar"}, "--encoding"),
         ({"neg_ratio": -1}, "--neg-ratio"),

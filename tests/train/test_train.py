@@ -149,3 +149,17 @@ def test_no_hard_negatives_leaves_marked_scenes_out(training_manifest, tmp_path)
     train_index, val_index = split_scene_indexes(config, read_manifest(training_manifest))
     assert not train_index.has_hard_negatives and len(train_index.scenes) == 2
     assert val_index is not None and val_index.n_objects == 2
+
+
+def test_crop_sizes_cut_training_batches_to_mixed_sizes_and_leave_validation_whole(training_manifest, tmp_path):
+    from massmap.io.manifest import read_manifest
+    from massmap.train.datamodule import PatchDataModule
+    from massmap.train.run import split_scene_indexes
+
+    config = TrainConfig(manifest=str(training_manifest), out=str(tmp_path / "m"),
+                         **{**TINY, "patches_per_epoch": 64, "crop_sizes": [32, 64]})
+    train_index, val_index = split_scene_indexes(config, read_manifest(training_manifest))
+    module = PatchDataModule(train_index, val_index, config.channels, config)
+    sizes = {tuple(x.shape[-2:]) for x, y in module.train_dataloader() if x.shape[-2:] == y.shape[-2:]}
+    assert sizes == {(32, 32), (64, 64)}
+    assert {tuple(x.shape[-2:]) for x, _ in module.val_dataloader()} == {(64, 64)}

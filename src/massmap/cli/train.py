@@ -20,6 +20,7 @@ from massmap.cli.options import (
     QuietOption,
     out_option,
 )
+from massmap.errors import BadInputError
 from massmap.inputs import CHANNELS, ENCODINGS
 from massmap.settings_json import FieldDefaults
 from massmap.train.config import MONITORS, SCHEDULES, TrainConfig
@@ -57,6 +58,10 @@ def train_command(
                                         "instead of --encoding/--coherence/--slope/--los; registered (massmap.inputs): "
                                         + ", ".join(CHANNELS) + "."),
     patch_size: int = PatchSizeOption,
+    crop_sizes: str | None = typer.Option(
+        TRAIN.crop_sizes, "--crop-sizes", metavar="PX,PX",
+        help="Cut each training batch to one of these sizes (at most --patch-size), so the model maps alike with "
+        "any tile size, e.g. 128,256."),
     neg_ratio: float = typer.Option(TRAIN.neg_ratio, "--neg-ratio",
                                     help="Negative patches per positive (0: positives only)."),
     hard_negatives: bool = typer.Option(TRAIN.hard_negatives, "--hard-negatives/--no-hard-negatives",
@@ -104,7 +109,7 @@ def train_command(
         manifest=str(manifest), out=str(out), arch=arch, encoder=encoder, init=init, freeze_encoder=freeze_encoder,
         encoding=encoding, coherence=coherence, slope=slope, los=los,
         inputs=[c.strip() for c in channels.split(",") if c.strip()] if channels else None,
-        patch_size=patch_size, neg_ratio=neg_ratio,
+        patch_size=patch_size, crop_sizes=_sizes(crop_sizes), neg_ratio=neg_ratio,
         hard_negatives=hard_negatives, where=where, augment=augment, loss=loss, lr=lr, schedule=schedule,
         batch_size=batch_size, epochs=epochs, patches_per_epoch=patches_per_epoch, val_patches=val_patches,
         max_minutes=max_minutes, patience=patience, monitor=monitor, seed=seed, workers=workers,
@@ -127,3 +132,13 @@ def train_command(
     for key, value in result.card.metrics.items():
         table.add_row(key, f"{value:.4f}" if isinstance(value, float) else str(value))
     Console(soft_wrap=True).print(table)
+
+
+def _sizes(text: str | None) -> list[int] | None:
+    """Comma-separated pixel sizes as integers; a one-line error for anything else."""
+    if not text:
+        return None
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise BadInputError(f"--crop-sizes {text!r} is not a comma-separated list of pixel sizes") from None

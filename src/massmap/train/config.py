@@ -29,6 +29,8 @@ class TrainConfig(JsonSettings):
     share of negatives drawn from hard-negative scenes when there are any. `max_minutes` bounds the whole run,
     across resumed invocations. `freeze_epochs` keeps the encoder frozen for the first epochs only (a start for
     the decoder before the whole network adapts); `freeze_encoder` keeps it frozen throughout.
+    `crop_sizes` cuts each training batch to one of these sizes (at most `patch_size`), so the model maps alike
+    with any tile size (`massmap.data.crop_sizes`).
     `scene_validation` maps the validation scenes whole each epoch, as `predict` does, logs `val_scene_*`
     figures at their best threshold and minimum area, and writes the chosen pair into the card
     (`massmap.train.pick`).
@@ -47,6 +49,7 @@ class TrainConfig(JsonSettings):
     los: bool = False
     inputs: list[str] | None = None
     patch_size: int = 256
+    crop_sizes: list[int] | None = None
     neg_ratio: float = 0.0
     hard_negatives: bool = True
     hard_fraction: float = 0.5
@@ -115,6 +118,9 @@ class TrainConfig(JsonSettings):
         # Every smp encoder halves the patch five times.
         if self.patch_size < 32 or self.patch_size % 32:
             problems.append(f"--patch-size {self.patch_size} must be a multiple of 32 (at least 32)")
+        for size in self.crop_sizes or ():
+            if size < 32 or size % 32 or size > self.patch_size:
+                problems.append(f"--crop-sizes {size} must be a multiple of 32 within [32, --patch-size]")
         if self.neg_ratio < 0:
             problems.append(f"--neg-ratio {self.neg_ratio} must be 0 or more")
         if not 0.0 <= self.hard_fraction <= 1.0:
