@@ -35,6 +35,10 @@ def sets(srtm: Path | None) -> list[tuple[str, SimulationConfig, int, int, str]]
         ("train_fractal30", replace(BASE, pixel_size_m=30.0), 102, 160, "train"),
         # Stronger atmosphere and other headings than the base sets, still short of the held-out ones.
         ("train_fractal20_atm13", replace(BASE, atmosphere_scale=1.3, heading_offset_deg=-3.0), 106, 300, "train"),
+        # Strong atmosphere alone (1.8x, short of the held-out negatives' 2x): the false alarms of stage 10 came
+        # from broad fringes, and the sets above hold only 16 atmosphere-only training scenes.
+        ("train_negative_atmosphere18", replace(BASE, hard_negative_fraction=1.0, negative_kinds=("atmosphere",),
+                                                atmosphere_scale=1.8, heading_offset_deg=-3.0), 108, 120, "train"),
         ("val_fractal20", BASE, 104, 40, "val"),
         ("test_fractal20", replace(BASE, heading_offset_deg=6.0, atmosphere_scale=1.6, hard_negative_fraction=0.0),
          9001, 40, "test"),

@@ -18,7 +18,7 @@ from massmap.predict.run import predict_scene
 from massmap.train import TrainConfig, apply_recipe, finetune_config, train
 from massmap.train.curves import read_log
 from massmap.train.pick import MIN_AREAS_M2, THRESHOLDS
-from massmap.train.recipe import FINETUNE_DEFAULTS
+from massmap.train.recipe import FINETUNE_DEFAULTS, smallest_patch_size
 from tests.train.factories import PIXEL_M, write_training_set
 
 TINY = dict(batch_size=4, patches_per_epoch=16, val_patches=8, workers=0, progress=False, epochs=2, patience=2,
@@ -28,7 +28,7 @@ TINY = dict(batch_size=4, patches_per_epoch=16, val_patches=8, workers=0, progre
 def test_the_recipe_fills_every_setting_not_given_and_takes_the_models_patch_size(tmp_path):
     shipped = ModelCard.read(default_model_dir() / "card.json")
     config = finetune_config(tmp_path / "m.csv", tmp_path / "out")
-    assert config.init == "default" and config.patch_size == shipped.patch_size
+    assert config.init == "default" and config.patch_size == smallest_patch_size(shipped)
     assert (config.arch, config.encoder) == (shipped.arch, shipped.encoder)
     for key, value in FINETUNE_DEFAULTS.items():
         assert getattr(config, key) == value, key
@@ -39,6 +39,13 @@ def test_the_recipe_fills_every_setting_not_given_and_takes_the_models_patch_siz
     assert given.freeze_epochs == FINETUNE_DEFAULTS["freeze_epochs"]
     fresh = TrainConfig(manifest="m.csv", out="out")
     assert apply_recipe(fresh) == fresh  # training from scratch keeps the plain defaults
+
+
+def test_the_recipe_fine_tunes_on_the_smallest_patch_the_model_learnt():
+    plain = ModelCard(arch="unet", encoder="resnet18", patch_size=128)
+    mixed = ModelCard(arch="unet", encoder="resnet18", patch_size=256, training={"crop_sizes": [256, 128]})
+    assert (smallest_patch_size(plain), smallest_patch_size(mixed)) == (128, 128)
+    assert smallest_patch_size(ModelCard(arch="unet", encoder="resnet18", patch_size=256)) == 256
 
 
 def test_the_cli_applies_the_recipe_under_options_given(tmp_path, monkeypatch):
@@ -61,7 +68,7 @@ def test_the_cli_applies_the_recipe_under_options_given(tmp_path, monkeypatch):
     assert (config.lr, config.epochs) == (0.002, 50)
     assert config.freeze_epochs == FINETUNE_DEFAULTS["freeze_epochs"] and config.scene_validation
     shipped = ModelCard.read(default_model_dir() / "card.json")
-    assert config.patch_size == shipped.patch_size and config.channels == tuple(shipped.channels)
+    assert config.patch_size == smallest_patch_size(shipped) and config.channels == tuple(shipped.channels)
     CliRunner().invoke(app, args + ["--init", "default", "--channels", "res4_sin,res4_cos,coherence"])
     assert seen["config"].channels == ("res4_sin", "res4_cos", "coherence")
     CliRunner().invoke(app, args + ["--init", "default", "--slope"])

@@ -1,8 +1,8 @@
 """The fine-tuning recipe (`massmap train --init`): defaults for a few hundred local labels, chosen by measurement.
 
 Measured with benchmarks/finetune_gain.py (a simulated domain the default model never saw, 10 to 100 labelled
-256-px patches, trained on in the starting model's patch size, 2 CPU cores); see the README for the figures. Any
-setting given explicitly wins over the recipe.
+256-px patches, trained on in the starting model's smallest patch size, 2 CPU cores); see the README for the
+figures. Any setting given explicitly wins over the recipe.
 """
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ _CHANNEL_OPTIONS = ("inputs", "encoding", "coherence", "slope", "los")
 
 
 def apply_recipe(config: TrainConfig, given: Iterable[str] = ()) -> TrainConfig:
-    """`config` with the recipe's defaults (and the starting model's patch size) for every setting not in `given`.
+    """`config` with the recipe's defaults (and the starting model's smallest patch size) for every setting not in
+    `given`.
 
     The input channels are the model's, or those the channel options in `given` name. A config without `init`
     is returned unchanged: the recipe is for fine-tuning.
@@ -47,13 +48,19 @@ def apply_recipe(config: TrainConfig, given: Iterable[str] = ()) -> TrainConfig:
     if not config.init:
         return config
     card = ModelCard.read(resolve_model_dir(config.init) / CARD_FILE)
-    recipe: dict[str, Any] = {**FINETUNE_DEFAULTS, "patch_size": card.patch_size, "arch": card.arch,
+    recipe: dict[str, Any] = {**FINETUNE_DEFAULTS, "patch_size": smallest_patch_size(card), "arch": card.arch,
                               "encoder": card.encoder}
     given = set(given)
     # The model's own channels by their registry names (massmap.inputs), unless channel options name others: then
     # its first convolution is adapted to those (massmap.models.adapt), a new channel starting at zero weight.
     recipe["inputs"] = list(config.channels) if given & set(_CHANNEL_OPTIONS) else list(card.channels)
     return dataclasses.replace(config, **{k: v for k, v in recipe.items() if k not in given})
+
+
+def smallest_patch_size(card: ModelCard) -> int:
+    """The smallest patch a model was trained on (its `crop_sizes`, else its patch size): the cheapest per step
+    that it has learnt to map (a 256-px patch costs 4 times a 128-px one)."""
+    return int(min(card.training.get("crop_sizes") or [card.patch_size]))
 
 
 def finetune_config(manifest: str | os.PathLike, out: str | os.PathLike, init: str = DEFAULT_MODEL,
