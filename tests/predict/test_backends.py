@@ -35,7 +35,7 @@ def test_a_backend_that_cannot_run_is_refused(name: str, device: str, message: s
 @pytest.fixture
 def small_calibration(monkeypatch: pytest.MonkeyPatch) -> None:
     """Two small simulated scenes instead of four of 384 px: the recipe, not its size, is under test."""
-    monkeypatch.setattr(quantize, "CALIBRATION_SEEDS", (9101, 9102))
+    monkeypatch.setattr(quantize, "CALIBRATION_SCENES", ((9101, 1.0), (9103, 2.0)))
     monkeypatch.setattr(quantize, "CALIBRATION_SCENE_PX", 128)
     monkeypatch.setattr(quantize, "CALIBRATION_TILES", 6)
 
@@ -54,6 +54,24 @@ def _int8_matches_float32(loaded: LoadedModel, tile_px: int, max_mean_diff: floa
     p32, p8 = float_runner(tiles), int8_runner(tiles)
     assert p8.shape == p32.shape == (4, tile_px, tile_px)
     assert float(np.abs(p8 - p32).mean()) < max_mean_diff
+
+
+def test_calibration_includes_motion_free_scenes_of_strong_atmosphere(tmp_path: Path, small_calibration,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import massmap.simulate.scene as scene
+
+    drawn = []
+
+    def spy(config, seed):
+        drawn.append(config)
+        return simulate(config, seed)
+
+    simulate = scene.simulate_scene
+    monkeypatch.setattr(scene, "simulate_scene", spy)
+    tiles = quantize.calibration_tiles(standin_model(tmp_path / "standin", tile_px=64).card, 6, 64)
+    assert tiles.shape[0] == 6 and np.isfinite(tiles).all()
+    assert [(c.atmosphere_scale, c.hard_negative_fraction) for c in drawn] == [(1.0, 0.15), (2.0, 1.0)]
+    assert drawn[1].negative_kinds == ("atmosphere",)
 
 
 def test_int8_is_built_once_the_same_way_and_maps_like_float32(tmp_path: Path, small_calibration) -> None:

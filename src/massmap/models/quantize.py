@@ -12,6 +12,7 @@ import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -23,25 +24,33 @@ from massmap.models.card import ModelCard
 log = get_logger(__name__)
 
 # The calibration recipe: scenes the simulator draws with these seeds (never used in training: training draws
-# 101-107 and the benchmarks 2026-2027, 7100 on), cut into tiles of the card's prediction size.
-CALIBRATION_SEEDS = (9101, 9102, 9103, 9104)
+# 101-108 and the benchmarks 2026-2027, 7100 on), cut into tiles of the card's prediction size.
+# (seed, atmosphere scale): half the scenes are motion-free with the held-out negatives' 2x atmosphere. Calibrated
+# on ordinary scenes only, the ranges clipped the activations of broad fringes: a model that drew 1.1 false
+# polygons per 100 km2 of strong atmosphere in float32 drew 14 in int8 (1.2 with these scenes).
+CALIBRATION_SCENES = ((9101, 1.0), (9102, 1.0), (9103, 2.0), (9104, 2.0))
 CALIBRATION_SCENE_PX = 384
 CALIBRATION_TILES = 32
-RECIPE = f"qdq-u8s8-perchannel-minmax-{CALIBRATION_SEEDS}-{CALIBRATION_SCENE_PX}-{CALIBRATION_TILES}"
+RECIPE = f"qdq-u8s8-perchannel-minmax-{CALIBRATION_SCENES}-{CALIBRATION_SCENE_PX}-{CALIBRATION_TILES}"
 
 
 def calibration_tiles(card: ModelCard, n_tiles: int = CALIBRATION_TILES, tile_px: int | None = None) -> np.ndarray:
-    """Input tiles (n, C, tile, tile) float32 of the card's channels, cut from simulated scenes with fixed seeds."""
+    """Input tiles (n, C, tile, tile) float32 of the card's channels, cut from simulated scenes with fixed seeds,
+    half of them motion-free under strong atmosphere."""
     from massmap.inputs import InputLayers, encode
     from massmap.simulate.config import SimulationConfig
     from massmap.simulate.scene import simulate_scene
     from massmap.terrain import downslope_los_sensitivity
 
     tile_px = tile_px or min(card.prediction_tile_px, CALIBRATION_SCENE_PX)
-    per_scene = -(-n_tiles // len(CALIBRATION_SEEDS))
+    per_scene = -(-n_tiles // len(CALIBRATION_SCENES))
     tiles: list[np.ndarray] = []
-    for seed in CALIBRATION_SEEDS:
-        sim = simulate_scene(SimulationConfig(size=CALIBRATION_SCENE_PX), seed)
+    for seed, atmosphere in CALIBRATION_SCENES:
+        config = SimulationConfig(size=CALIBRATION_SCENE_PX)
+        if atmosphere != 1.0:
+            config = replace(config, atmosphere_scale=atmosphere, hard_negative_fraction=1.0,
+                             negative_kinds=("atmosphere",))
+        sim = simulate_scene(config, seed)
         pixel_size_m = sim.grid.mean_pixel_size_m()
         los = None
         if "los" in card.channels and sim.look_enu is not None:
