@@ -40,6 +40,16 @@
 #   train.sh DATA10 RUNS/stage10 --manifest DATA10/train_val_real.csv --init default
 #      --channels sin,cos,res4_sin,res4_cos,res12_sin,res12_cos,coherence --loss bce-image-dice --epochs 12
 #      --max-minutes 80 --lr 5e-4 --neg-ratio 1.5 --seed 21        (12 epochs; best val_iou 0.518 at epoch 10)
+# Stage 11 (session 10), tried, not shipped (held out: pixel IoU 0.235, object F1 0.148, 1.2 false polygons per
+# 100 km2, all better than the shipped model; but polygons on 126 of 166 real motion-free patches against 87):
+#   python make_data.py DATA10 SRTM_DIR --fraction 0.5 --workers 1   (adds train_negative_atmosphere18: 60 scenes)
+#   (train_val_real11.csv = DATA10/train_val.csv + DATA10/real_negatives/real_negatives.csv)
+#   train.sh DATA10 RUNS/stage11 --manifest DATA10/train_val_real11.csv --init default
+#      --channels sin,cos,res4_sin,res4_cos,res12_sin,res12_cos,coherence --loss bce-image-dice
+#      --patch-size 256 --crop-sizes 128,256 --epochs 9 --patches-per-epoch 768 --val-patches 96 --max-minutes 80
+#      --lr 5e-4 --neg-ratio 2 --freeze-epochs 0 --patch-validation --monitor val_iou --seed 22   (9 epochs, 28 min)
+#   python pick_threshold.py DATA10/val.csv RUNS/stage11 --tiles 128 256 --backend onnx --write
+#      --thresholds 0.5 0.6 0.7 0.8 0.85 0.9 0.95               (256 px, 0.85, 11,200 m2)
 set -euo pipefail
 # bf16 only where the CPU runs it natively: emulated, it is about 10x slower than fp32 (the shipped stages ran on
 # a CPU with native bf16; the 256-px stage on an AVX2-only one in fp32).
