@@ -154,3 +154,18 @@ def test_the_card_records_the_fine_tuning_data_and_the_figures_before(finetuned)
     assert record["before"]["card"]["threshold"] == 0.6 and record["before"]["card"]["min_area_m2"] == 5600.0
     assert record["before"]["picked"]["score"] >= record["before"]["card"]["score"]
     json.dumps(record)  # JSON-ready
+
+
+def test_too_few_validation_scenes_are_named_before_they_pick_the_operating_point(tmp_path, caplog):
+    from massmap.train.run import MIN_VALIDATION_SCENES, _scene_validation, split_scene_indexes
+
+    manifest = write_training_set(tmp_path / "data")  # one validation scene with two patterns
+    config = TrainConfig(manifest=str(manifest), out=str(tmp_path / "out"), arch="unet", patch_size=64,
+                         scene_validation=True, **TINY)
+    _, val = split_scene_indexes(config, read_manifest(manifest))
+    card = ModelCard(arch="unet", encoder="resnet18", patch_size=64)
+    assert len(val.scenes) < MIN_VALIDATION_SCENES
+    with caplog.at_level("WARNING"):
+        scenes, before = _scene_validation(config, val, card, tmp_path / "out")
+    assert scenes is not None and before == {}
+    assert "only 1 validation scenes (2 polygons)" in caplog.text and "unreliable" in caplog.text

@@ -39,6 +39,9 @@ from massmap.train.module import SegmentationModule
 from massmap.train.scene_validation import SceneValidation, record_fine_tuning
 
 log = get_logger(__name__)
+# Below this many validation scenes the picked operating point is noise: fine-tuning on 10 labelled patches (2 for
+# validation) picked threshold 0.1 and no minimum area and made the map worse (benchmarks/finetune_gain.py).
+MIN_VALIDATION_SCENES = 5
 
 CHECKPOINT_DIR = "checkpoints"
 LAST_CHECKPOINT = "last.ckpt"
@@ -235,6 +238,10 @@ def _scene_validation(config: TrainConfig, val: SceneIndex | None, card: ModelCa
         log.warning("no validation scenes: the card keeps the threshold %.2f and the default minimum area",
                     card.threshold)
         return None, {}
+    if len(val.scenes) < MIN_VALIDATION_SCENES:
+        log.warning("only %d validation scenes (%d polygons): the threshold and minimum area picked on them are "
+                    "unreliable; give at least %d val rows, or set --threshold when mapping", len(val.scenes),
+                    val.n_objects, MIN_VALIDATION_SCENES)
     scenes = SceneValidation.of_index(val, card, out, config.where, config.pixel_size_m)
     return scenes, scenes.before(config.init) if config.init else {}
 
