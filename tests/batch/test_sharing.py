@@ -22,7 +22,6 @@ from massmap.batch.catalog import SceneEntry
 from massmap.batch.cluster import JobSettings, jobqueue_cluster
 from massmap.batch.run import (
     STAGING_DIR,
-    check_device,
     merge_batch,
     parse_shard,
     polygons_path,
@@ -226,14 +225,3 @@ def test_batch_system_jobs_run_one_worker_whose_threads_map_one_scene_each(kind:
 def test_an_unknown_batch_system_is_one_line() -> None:
     with pytest.raises(BadInputError, match="choose one of slurm, pbs, lsf"):
         jobqueue_cluster("sge", JobSettings())
-
-
-def test_device_cuda_is_refused_without_a_gpu_and_auto_falls_back() -> None:
-    import torch
-
-    if torch.cuda.is_available():
-        assert check_device("cuda") == "cuda" and check_device("auto") == "cuda"
-    else:
-        with pytest.raises(BadInputError, match="no CUDA GPU"):
-            check_device("cuda")
-        assert check_device("auto") == "cpu"

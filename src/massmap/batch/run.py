@@ -42,6 +42,7 @@ from massmap.batch.settings import DEFAULT_DEVICE, DEFAULT_THREADS_PER_SCENE, Jo
 from massmap.constants import DEFAULT_MODEL
 from massmap.errors import BadInputError, MassmapError
 from massmap.log import console, get_logger, setup_logging
+from massmap.models.store import check_device
 from massmap.predict.settings import PredictSettings
 
 log = get_logger(__name__)
@@ -475,19 +476,6 @@ def _remove_own_staging(out_dir: Path, entries: Sequence[SceneEntry]) -> None:
         root.rmdir()
     except OSError:
         pass  # another process still stages scenes there
-
-
-def check_device(device: str) -> str:
-    """The torch device to map on: cpu, cuda (refused without a GPU) or auto (cuda when there is one)."""
-    import torch
-
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise BadInputError(f"--device {device}: no CUDA GPU is visible to this process")
-    if device != "cpu" and not device.startswith("cuda"):
-        raise BadInputError(f"--device {device!r}: choose cpu, cuda or auto")
-    return device
 
 
 def merge_batch(scenes: Sequence[SceneEntry], out_dir: str | os.PathLike,

@@ -25,6 +25,7 @@ from massmap.cli.options import (
     TileOption,
     TtaOption,
     ZeroNodataOption,
+    device_option,
     out_option,
 )
 from massmap.errors import BadInputError
@@ -141,8 +142,7 @@ def predict_batch_command(
     tile_px: int | None = TileOption,
     overlap: float = OverlapOption,
     tta: bool = TtaOption,
-    device: str = typer.Option(
-        DEFAULT_DEVICE, "--device", help="cpu, cuda (refused on workers without a GPU) or auto."),
+    device: str = device_option(DEFAULT_DEVICE),
     threads_per_scene: int = typer.Option(
         DEFAULT_THREADS_PER_SCENE, "--threads-per-scene",
         help="Threads GDAL, torch and ONNX Runtime use for one scene."),

@@ -72,6 +72,12 @@ TtaOption = typer.Option(
 BackendOption = typer.Option(DEFAULTS.backend, "--backend", metavar="NAME", help=BACKEND_HELP)
 BatchSizeOption = typer.Option(DEFAULTS.batch_size, "--batch-size", metavar="N", help="Tiles per network call.")
 
+
+def device_option(default: str) -> Any:
+    """`--device`: where the network runs (`predict` and `predict-batch` differ only in the default)."""
+    return typer.Option(default, "--device", metavar="DEVICE",
+                        help="cpu, cuda (refused where no CUDA GPU is visible) or auto (cuda when there is one).")
+
 # How a network is trained (`train`, `benchmark-models`; defaults: TrainConfig).
 PatchSizeOption = typer.Option(
     TRAIN.patch_size, "--patch-size", metavar="PX", help="Patch side in pixels (a multiple of 32).")

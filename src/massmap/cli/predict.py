@@ -28,6 +28,7 @@ from massmap.cli.options import (
     TileOption,
     TtaOption,
     ZeroNodataOption,
+    device_option,
     out_option,
 )
 from massmap.log import console
@@ -60,6 +61,7 @@ def predict(
     overlap: float = OverlapOption,
     tta: bool = TtaOption,
     backend: str = BackendOption,
+    device: str = device_option("auto"),
     dem: Path | None = DemOption,
     los: Path | None = LosOption,
     band: int | None = BandOption,
@@ -83,6 +85,7 @@ def predict(
         scene, output, settings=settings, coherence=coherence, dem=dem, los=los, probability=probability,
         model=model, band=band, rewrap=rewrap, pixel_size_m=pixel_size, progress=not quiet,
         zero_nodata=zero_nodata, coherence_band=coherence_band, report=report, aoi=aoi, overwrite=overwrite,
+        device=device,
     )
     if not quiet:
         t = result.timings

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from massmap.atomic import check_writable
 from massmap.constants import DEFAULT_MODEL
-from massmap.errors import IncompatibleModelError
+from massmap.errors import BadInputError, IncompatibleModelError
 from massmap.models.card import ModelCard
 
 if TYPE_CHECKING:
@@ -112,6 +112,21 @@ def pick_device(device: str | None = None) -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
+def check_device(device: str) -> str:
+    """The torch device to map on: cpu, cuda (refused without a GPU) or auto (cuda when there is one)."""
+    if device == "cpu":
+        return device  # no torch import: ONNX Runtime backends start without it
+    if device != "auto" and not device.startswith("cuda"):
+        raise BadInputError(f"--device {device!r}: choose cpu, cuda or auto")
+    import torch
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if not torch.cuda.is_available():
+        raise BadInputError(f"--device {device}: no CUDA GPU is visible to this process")
+    return device
+
+
 def save_model(net: torch.nn.Module, card: ModelCard, folder: str | os.PathLike, half: bool = False) -> Path:
     """Write weights (float16 when `half`) and card into `folder`, atomically (a temp folder renamed into place).
 
@@ -192,4 +207,5 @@ def card_in_weights(path: str | os.PathLike) -> ModelCard | None:
     return ModelCard.from_json(text, str(path)) if text else None
 
 
-__all__ = ["LoadedModel", "load_model", "save_model", "default_model_dir", "resolve_model_dir", "card_in_weights"]
+__all__ = ["LoadedModel", "check_device", "load_model", "save_model", "default_model_dir", "resolve_model_dir",
+           "card_in_weights"]

@@ -32,7 +32,7 @@ from massmap.io.formats import check_raster_output, vector_format
 from massmap.io.output_check import check_outputs
 from massmap.io.scene import SceneReader, check_phase_range, open_scene
 from massmap.log import console, get_logger
-from massmap.models.store import LoadedModel, load_model
+from massmap.models.store import LoadedModel, check_device, load_model
 from massmap.predict.backends import Runner, make_runner, resolve_backend
 from massmap.predict.blend import StripBlender, tile_weights
 from massmap.predict.settings import PredictSettings
@@ -296,7 +296,8 @@ def predict_scene(
     any work (`massmap.io.output_check`): never an input, in a format their suffix names, and replacing
     existing files only when `overwrite`. Scenes are checked before the first tile (`massmap.preflight`).
     Without a CRS or `pixel_size_m`, areas are in pixels and `min_area_m2` is scaled by
-    `preflight.ASSUMED_PIXEL_SIZE_M`.
+    `preflight.ASSUMED_PIXEL_SIZE_M`. `device` is cpu, cuda (refused before any work when no CUDA GPU is
+    visible) or auto (None: cuda when there is one).
     """
     started = time.perf_counter()
     checked = check_outputs({"--output": output, "--probability": probability, "--report": report},
@@ -308,6 +309,9 @@ def predict_scene(
     outputs = {name: checked[option] for name, option in (("output", "--output"), ("probability", "--probability"),
                                                           ("report", "--report")) if option in checked}
     settings = (settings or PredictSettings()).replace(**setting_changes)  # checks the values
+    if device is not None:
+        # A missing GPU is refused before any work; auto is left to the model, which imports torch only if it runs.
+        device = None if device == "auto" else check_device(device)
     loaded = model if isinstance(model, LoadedModel) else load_model(model, device)
     threshold = loaded.card.threshold if settings.threshold is None else float(settings.threshold)
     if not 0.0 < threshold < 1.0:
