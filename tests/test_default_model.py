@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
+import pyogrio
 import pytest
+import rasterio
 from safetensors import safe_open
 
 from massmap.evaluate.run import evaluate
@@ -58,6 +61,34 @@ def test_demo_writes_report_polygons_and_cog(tmp_path):
     assert set(metrics["pixel"]) >= {"iou", "dice", "precision", "recall"}
     assert (tmp_path / "demo" / "predicted.gpkg").exists() and (tmp_path / "demo" / "probability.tif").exists()
     assert not list((tmp_path / "demo").glob("*.partial*"))
+    # Staged in a hidden sibling and renamed into place: the files name each other by their final paths.
+    assert [p.name for p in tmp_path.iterdir()] == ["demo"]
+    scene = tmp_path / "demo" / "scene"
+    assert metrics["inputs"]["truth"] == str(scene / "demo_labels.gpkg")
+    assert pyogrio.read_info(tmp_path / "demo" / "predicted.gpkg")["layer_metadata"]["input_phase"] == str(
+        scene / "demo_phase.tif")
+    with rasterio.open(tmp_path / "demo" / "probability.tif") as src:
+        assert src.tags()["input_coherence"] == str(scene / "demo_coh.tif")
+    staged = [p.relative_to(tmp_path) for p in (tmp_path / "demo").rglob("*")
+              if p.is_file() and b".demo.massmap-" in p.read_bytes()]
+    assert staged == []
+
+
+def test_a_failed_demo_leaves_nothing(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    import massmap.demo
+    from massmap.cli import app
+    from massmap.errors import BadInputError
+
+    def fail(scene, *args, **kwargs):
+        assert Path(scene).is_file()  # the simulated scene is written, in the staging folder
+        raise BadInputError(f"{scene}: injected failure")
+
+    monkeypatch.setattr(massmap.demo, "predict_scene", fail)
+    result = CliRunner().invoke(app, ["demo", "-o", str(tmp_path / "demo"), "--size", "64", "-q"])
+    assert result.exit_code == 1 and "injected failure" in result.output
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("args", [["demo", "--size", "256", "-q"]])

@@ -131,11 +131,27 @@ def check_output_folder(path: str | os.PathLike, overwrite: bool = False) -> Pat
     return folder
 
 
+# Live staging folders of this process and the folders they become: a path recorded inside an output (its
+# provenance, a report's inputs) names where a staged file will be, not where it lies while the run lasts.
+_STAGED_AS: dict[Path, Path] = {}
+
+
+def published_path(path: str | os.PathLike) -> Path:
+    """The absolute path `path` will have once the staging folder of `atomic_folder` holding it is published;
+    `path` unchanged when no live staging folder holds it."""
+    resolved = Path(path).resolve()
+    for stage, folder in list(_STAGED_AS.items()):
+        if resolved.is_relative_to(stage):
+            return folder / resolved.relative_to(stage)
+    return Path(path)
+
+
 @contextlib.contextmanager
 def atomic_folder(path: str | os.PathLike, overwrite: bool = False) -> Iterator[Path]:
     """Yield a private hidden folder beside the output folder `path`; when the block succeeds it becomes `path`
     (renamed into place, or with `overwrite` its entries moved into an existing one). A refused, failed or
     killed run leaves nothing under `path`; a killed run's staging folder is reclaimed by the next run here.
+    While the block runs, `published_path` maps the files in the staging folder to their final names.
 
     An existing `path` that is not empty is refused unless `overwrite`; a file in its place always is.
     """
@@ -144,11 +160,13 @@ def atomic_folder(path: str | os.PathLike, overwrite: bool = False) -> Iterator[
     check_writable(folder)
     reclaim_stale(folder.parent)
     stage = Path(tempfile.mkdtemp(prefix=f".{folder.name}.{owner_tag()}-", suffix=PARTIAL_SUFFIX, dir=folder.parent))
+    _STAGED_AS[stage.resolve()] = folder.parent.resolve() / folder.name
     try:
         with _disk_errors_worded(stage, folder):
             yield stage
         _publish_folder(stage, folder)
     finally:
+        _STAGED_AS.pop(stage.resolve(), None)
         shutil.rmtree(stage, ignore_errors=True)
 
 

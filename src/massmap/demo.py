@@ -7,10 +7,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from massmap.atomic import check_output_folder
+from massmap.atomic import atomic_folder
 from massmap.constants import DEFAULT_MODEL, DEMO_SEED, DEMO_SIZE
 from massmap.demo_report import demo_report
-from massmap.errors import OutputError
 from massmap.evaluate.run import evaluate
 from massmap.log import get_logger
 from massmap.predict.run import predict_scene
@@ -25,6 +24,9 @@ log = get_logger(__name__)
 # simulator's default count holds about three labelled patterns per 1024 x 1024 pixels, often just one coherent).
 DEMO_MOVEMENTS = (30, 40)
 COHERENT_ONLY = "coherent = 1"
+REPORT_FILE = "report.html"
+POLYGONS_FILE = "predicted.gpkg"
+PROBABILITY_FILE = "probability.tif"
 
 
 @dataclass
@@ -50,25 +52,32 @@ def run_demo(
 ) -> DemoResult:
     """Simulate a scene with known labels, map it with `model` (and `settings`), score coherent patterns, report.
 
-    Without `overwrite` (the command line's default), a non-empty `out_dir` is refused."""
+    Everything is written into a hidden folder beside `out_dir` that is renamed into place when complete
+    (`atomic_folder`), so a refused, failed or killed demo leaves nothing under `out_dir`; the files it writes
+    name one another by their final paths. Without `overwrite` (the command line's default), a non-empty
+    `out_dir` is refused."""
     start = time.perf_counter()
-    check_output_folder(out_dir, overwrite)
+    with atomic_folder(out_dir, overwrite) as stage:
+        metrics = _demo_into(stage, seed, size, model, settings, progress, start)
     out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"{out}: cannot create the demo folder ({exc.strerror})") from None
+    return DemoResult(out, out / REPORT_FILE, out / POLYGONS_FILE, out / PROBABILITY_FILE, metrics,
+                      time.perf_counter() - start)
+
+
+def _demo_into(out: Path, seed: int, size: int, model: str | os.PathLike, settings: PredictSettings | None,
+               progress: bool, start: float) -> dict:
+    """Write the demo's scene, polygons, probability, scores and report into `out`; return the scores."""
     # Labels by the rule the shipped model was trained on (its card: half a fringe over 12 px or more), so the
     # demo scores it against what it was taught; `massmap simulate` draws the newer detectable labels.
     config = SimulationConfig(size=size, hard_negative_fraction=0.0, n_movements=DEMO_MOVEMENTS, label_rule="visible")
     scene = simulate_scene(config, seed)
-    (out / "scene").mkdir(exist_ok=True)
+    (out / "scene").mkdir()
     paths = write_scene(scene, out / "scene", "demo", quicklook=False)
     result = predict_scene(
-        paths["phase"], out / "predicted.gpkg", probability=out / "probability.tif", model=model,
+        paths["phase"], out / POLYGONS_FILE, probability=out / PROBABILITY_FILE, model=model,
         settings=settings, progress=progress, return_probability=True,
     )
-    metrics = evaluate(out / "predicted.gpkg", paths["labels"], paths["phase"], where=COHERENT_ONLY,
+    metrics = evaluate(out / POLYGONS_FILE, paths["labels"], paths["phase"], where=COHERENT_ONLY,
                        json_path=out / "metrics.json")
     seconds = time.perf_counter() - start
 
@@ -79,9 +88,8 @@ def run_demo(
         "massmap demo",
         f"simulated Sentinel-1 scene, seed {seed}, {size} x {size} pixels of {config.pixel_size_m:g} m, model {model}",
         scene.phase_rad, result.probability, result.polygons, truth, scene.grid, metrics, parameters,
-        f"Outputs: predicted.gpkg (polygons), probability.tif (COG), metrics.json, scene/ (inputs). "
+        f"Outputs: {POLYGONS_FILE} (polygons), {PROBABILITY_FILE} (COG), metrics.json, scene/ (inputs). "
         f"Mapped in {result.timings.seconds:.1f} s; whole demo {seconds:.1f} s.",
     )
-    report_path = report.write(out / "report.html")
-    return DemoResult(out, report_path, out / "predicted.gpkg", out / "probability.tif", metrics,
-                      time.perf_counter() - start)
+    report.write(out / REPORT_FILE)
+    return metrics

@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 from massmap import __version__
+from massmap.atomic import published_path
 
 _HASH_CHUNK_BYTES = 1 << 20
 
@@ -47,6 +48,7 @@ def provenance(model_name: str, model_hash: str, threshold: float, inputs: dict[
         "threshold": f"{threshold:g}",
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
-    record.update({f"input_{k}": str(Path(v).resolve()) for k, v in inputs.items() if v is not None})
+    # Inputs written in the same staged output folder (the demo's scene) are named where they will stay.
+    record.update({f"input_{k}": str(published_path(Path(v).resolve())) for k, v in inputs.items() if v is not None})
     record.update({k: str(v) for k, v in settings.items() if v is not None})
     return record

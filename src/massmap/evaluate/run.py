@@ -18,6 +18,7 @@ import rasterio
 from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
 
 from massmap.area import geodesic_area_m2
+from massmap.atomic import published_path
 from massmap.constants import INVENTORY_BOOTSTRAP, OBJECT_IOU_THRESHOLD
 from massmap.errors import BadInputError
 from massmap.evaluate.agreement import candidate_placement, pair_values, pairwise_matrices, spread
@@ -165,7 +166,9 @@ def evaluate(
         missed_by_size.append({"size_class": name, "n_truth": n, "n_missed": n_missed,
                                "fraction_missed": n_missed / n if n else None})
     result: dict[str, Any] = {
-        "inputs": {"pred": str(pred_path), "truth": str(truth_path), "grid": str(grid_path), "where": where},
+        # Files staged with this output (the demo's) are named where they will stay.
+        "inputs": {"pred": str(published_path(pred_path)), "truth": str(published_path(truth_path)),
+                   "grid": str(published_path(grid_path)), "where": where},
         "pixel": pixel_metrics(pred_mask, truth_mask, valid),
         "object": metrics_from_pairs(pairs, iou_threshold),
         "curve": [metrics_from_pairs(pairs, t) for t in CURVE_THRESHOLDS],

@@ -23,7 +23,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColum
 from rich.text import Text
 
 from massmap import preflight
-from massmap.atomic import atomic_path, private_tempdir
+from massmap.atomic import atomic_path, private_tempdir, published_path
 from massmap.constants import DEFAULT_MODEL
 from massmap.errors import BadInputError, IncompatibleModelError, MassmapError
 from massmap.grid import Grid
@@ -421,8 +421,8 @@ def _report_parameters(scene, reader: SceneReader, loaded: LoadedModel, threshol
 
     card = loaded.card
     return {
-        "scene": str(scene), "product": reader.product.family, "phase kind": reader.kind,
-        "coherence": reader.coherence_source, "model": f"{loaded.path} ({card.arch}, {card.encoder})",
+        "scene": str(published_path(scene)), "product": reader.product.family, "phase kind": reader.kind,
+        "coherence": _coherence_named(reader), "model": f"{loaded.path} ({card.arch}, {card.encoder})",
         "input channels": ", ".join(card.channels), "threshold": f"{threshold:g}",
         "minimum area (m2)": f"{min_area_m2:,.0f}", "tile (px)": layout.tile_px, "overlap": f"{overlap:g}",
         "backend": backend, "test-time augmentation": "yes (8 flips and rotations)" if tta else "no",
@@ -436,7 +436,8 @@ def _probability_tags(scene: str | os.PathLike, loaded: LoadedModel, threshold: 
 
     card = loaded.card
     return {"model": f"{loaded.path} ({card.arch}, {card.encoder}; inputs {', '.join(card.channels)})",
-            "threshold": f"{threshold:g}", "massmap_version": __version__, "input": str(scene)}
+            "threshold": f"{threshold:g}", "massmap_version": __version__,
+            "input": str(published_path(scene))}
 
 
 def _provenance(loaded: LoadedModel, threshold: float, min_area_m2: float, tta: bool,
@@ -450,8 +451,13 @@ def _provenance(loaded: LoadedModel, threshold: float, min_area_m2: float, tta: 
         f"{loaded.path} ({card.arch}/{card.encoder})", weights_id(weights) if weights.exists() else "unknown",
         threshold, {"phase": reader.phase_path, "coherence": reader.coherence_source if reader.has_coherence else None,
                     "dem": reader.dem_path, "los": reader.los_path},
-        min_area_m2=f"{min_area_m2:g}", tta=tta, coherence_source=reader.coherence_source,
+        min_area_m2=f"{min_area_m2:g}", tta=tta, coherence_source=_coherence_named(reader),
     )
+
+
+def _coherence_named(reader: SceneReader) -> str:
+    """Where the coherence came from, as outputs record it: its file (by its final name when staged) or the proxy."""
+    return str(published_path(reader.coherence_source)) if reader.has_coherence else reader.coherence_source
 
 
 def _input_files(scene: str | os.PathLike, *given: str | os.PathLike | None) -> list[str | os.PathLike | None]:
