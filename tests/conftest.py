@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import signal
 from pathlib import Path
 
@@ -46,6 +47,12 @@ def write_raster(
     with rasterio.open(path, "w", **kwargs) as dst:
         dst.write(arr)
     return path
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """Every file and folder under `folder` with a hash of its bytes (folders: 'dir')."""
+    return {str(p.relative_to(folder)): "dir" if p.is_dir() else hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*"))}
 
 
 def fringe_blob(size: int = 64, centre: tuple[int, int] = (32, 32), radius: float = 12.0,

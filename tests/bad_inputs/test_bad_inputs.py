@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import shlex
 from pathlib import Path
@@ -15,7 +14,7 @@ from typer.testing import CliRunner
 
 from massmap.cli import app
 from massmap.models import ModelCard, create_network, save_model
-from tests.conftest import UTM_ORIGIN, fringe_blob, utm_square, write_raster
+from tests.conftest import UTM_ORIGIN, fringe_blob, snapshot, utm_square, write_raster
 
 CASES_FILE = Path(__file__).with_name("cases.md")
 runner = CliRunner()
@@ -66,18 +65,18 @@ def make_inputs(folder: Path) -> None:
     (folder / "run" / "checkpoints" / "last.ckpt").write_bytes(b"a run killed after its first epoch")
     write_raster(folder / "sub" / "scene_phase.tif", good)
     (folder / "catalog.csv").write_text("phase\nscene_phase.tif\n")
+    # A finished model comparison (settings, table and figure) and one killed halfway (settings and a run only).
+    for name in ("comparison", "halfway"):
+        (folder / name / "unet-resnet18-sincos-neg0").mkdir(parents=True)
+        (folder / name / "benchmark_config.json").write_text("{}\n")
+    for result in ("table.md", "table.csv", "figure.png"):
+        (folder / "comparison" / result).write_text("a result\n")
     (folder / "nophase.csv").write_text("coherence\npair_coh.tif\n")
     (folder / "nolabels.csv").write_text("phase,split\nscene_phase.tif,train\n")
     x0, y0 = UTM_ORIGIN[0] + 300, UTM_ORIGIN[1] - 900
     utm_square(x0, y0, 400, coherent=1).to_file(folder / "labels.gpkg")
     utm_square(x0, y0, 400, coherent=1).iloc[:0].to_file(folder / "empty_labels.gpkg")
     utm_square(x0 + 90_000, y0, 400, coherent=1).to_file(folder / "far_labels.gpkg")
-
-
-def snapshot(folder: Path) -> dict[str, str]:
-    """Every file and folder under `folder` with a hash of its bytes (folders: 'dir')."""
-    return {str(p.relative_to(folder)): "dir" if p.is_dir() else hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*"))}
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,7 @@ from massmap.inputs import channels_for
 from massmap.models import create_network
 from massmap.train import TrainConfig
 from tests.compare.test_measure import conv_gflop_per_megapixel
+from tests.conftest import snapshot
 from tests.train.factories import write_training_set
 
 runner = CliRunner()
@@ -108,11 +109,34 @@ def test_scores_come_from_fixed_patches_whatever_the_training_ratio(comparison):
     assert again.to_dict() == stored.scores.to_dict()
 
 
-def test_rerun_skips_finished_runs_and_completes_an_unfinished_one(comparison):
+def _benchmark(manifest: Path, out: Path, *extra: str) -> list[str]:
+    return ["benchmark-models", "--manifest", str(manifest), "--out", str(out), *TINY, *extra]
+
+
+def test_a_finished_comparison_is_replaced_only_with_overwrite(comparison):
+    manifest, out = comparison
+    before = snapshot(out)
+    for extra in ([], ["--resume"]):
+        refused = runner.invoke(app, _benchmark(manifest, out, *extra))
+        assert refused.exit_code == 1
+        assert refused.output.strip() == f"error: {out}: holds a finished comparison; give --overwrite to replace it"
+    assert snapshot(out) == before
+
+
+def test_an_interrupted_comparison_continues_only_with_resume(comparison):
     manifest, out = comparison
     weights = {p.parent.name: p.stat().st_mtime_ns for p in out.glob("*/model.safetensors")}
+    # What a comparison killed during its fpn run holds: its settings and the other runs, no table yet.
     (out / "fpn-resnet18-sincos-neg0" / "card.json").unlink()
-    result = runner.invoke(app, ["benchmark-models", "--manifest", str(manifest), "--out", str(out), *TINY])
+    for name in ("table.md", "table.csv", "figure.png"):
+        (out / name).unlink()
+    before = snapshot(out)
+    refused = runner.invoke(app, _benchmark(manifest, out))
+    assert refused.exit_code == 1
+    assert refused.output.strip() == (f"error: {out}: holds an interrupted comparison; give --resume to continue it "
+                                       "or --overwrite to start afresh")
+    assert snapshot(out) == before
+    result = runner.invoke(app, _benchmark(manifest, out, "--resume"))
     assert result.exit_code == 0, result.output
     after = {p.parent.name: p.stat().st_mtime_ns for p in out.glob("*/model.safetensors")}
     changed = {name for name in weights if after[name] != weights[name]}
@@ -120,9 +144,21 @@ def test_rerun_skips_finished_runs_and_completes_an_unfinished_one(comparison):
     assert len(read_rows(out)) == 12
 
 
-def test_unknown_architecture_is_refused_in_one_line_before_training(tmp_path):
+def test_overwrite_trains_every_run_afresh_and_other_folders_are_refused(tmp_path):
     manifest = write_training_set(tmp_path / "data")
-    result = runner.invoke(app, ["benchmark-models", "--manifest", str(manifest), "--out", str(tmp_path / "out"),
-                                 "--archs", "unet,resunet", "--budget-minutes", "1", "--quiet"])
-    assert result.exit_code == 1 and "--arch 'resunet'" in result.output and "Traceback" not in result.output
-    assert not (tmp_path / "out").exists()
+    out = tmp_path / "out"
+    one_run = ["--archs", "unet", "--no-ablations"]
+    assert runner.invoke(app, _benchmark(manifest, out, *one_run)).exit_code == 0
+    weights = out / "unet-resnet18-sincos-neg0" / "model.safetensors"
+    first = weights.stat().st_mtime_ns
+    again = runner.invoke(app, _benchmark(manifest, out, *one_run, "--overwrite"))
+    assert again.exit_code == 0, again.output
+    assert weights.stat().st_mtime_ns != first and len(read_rows(out)) == 1
+
+    other = tmp_path / "data"  # a folder of something else
+    before = snapshot(other)
+    refused = runner.invoke(app, _benchmark(manifest, other, *one_run))
+    assert refused.exit_code == 1
+    assert refused.output.strip() == (f"error: {other}: already exists and is not empty; give --overwrite to write "
+                                      "into it")
+    assert snapshot(other) == before

@@ -11,6 +11,7 @@ from rich.console import Console
 from massmap.cli.app import command
 from massmap.cli.options import (
     LabelsWhereOption,
+    OverwriteOption,
     PatchesPerStepOption,
     PatchSizeOption,
     PrecisionOption,
@@ -64,6 +65,10 @@ def benchmark_models_command(
                                       help="CPU threads of the speed measurement."),
     threads: int | None = typer.Option(BENCH.threads, "--threads",
                                        help="Torch threads for training (default: torch's choice)."),
+    resume: bool = typer.Option(BENCH.resume, "--resume",
+                                help="Continue an interrupted comparison in OUT: finished runs are kept, an "
+                                "unfinished one continues from its last checkpoint."),
+    overwrite: bool = OverwriteOption,
     quiet: bool = QuietOption,
 ) -> None:
     """Train each architecture x encoder under the same budget, score them alike, and write a table and a figure."""
@@ -77,9 +82,9 @@ def benchmark_models_command(
         ablations=ablations, ablation_arch=ablation_arch, ablation_encoder=ablation_encoder, precision=precision,
         epochs=epochs, patches_per_epoch=patches_per_epoch, val_patches=val_patches, eval_patches=eval_patches,
         workers=workers, measure_size_px=measure_size, speed_threads=speed_threads, threads=threads,
-        progress=not quiet,
+        resume=resume, progress=not quiet,
     )
-    result = benchmark_models(config)
+    result = benchmark_models(config, overwrite=overwrite)
     if quiet:
         return
     console = Console(soft_wrap=True)

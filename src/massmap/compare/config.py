@@ -35,7 +35,8 @@ class BenchmarkConfig(JsonSettings):
     within the budget (and `epochs` caps short test runs). `eval_patches` fixed patches of the test split (else
     val), `eval_neg_ratio` negatives per positive, score every model; cost is measured on `measure_size_px` inputs,
     speed on `speed_threads` threads. `threads` sets torch's threads for training and scoring (None: unchanged);
-    one thread trains faster than two on a machine whose cores are busy with other work.
+    one thread trains faster than two on a machine whose cores are busy with other work. `resume` continues an
+    interrupted comparison in `out` (finished runs kept, an unfinished one from its last checkpoint).
     """
 
     manifest: str
@@ -61,6 +62,7 @@ class BenchmarkConfig(JsonSettings):
     speed_threads: int = SPEED_THREADS
     speed_repeats: int = SPEED_REPEATS
     threads: int | None = None
+    resume: bool = False
     progress: bool = True
 
     SETTINGS_NAME = "benchmark settings"

@@ -4,8 +4,10 @@ Every run uses the same manifest, seed, patch size, batch size, precision and ti
 epochs are many and early stopping is off, so each run trains for the whole budget unless `epochs` caps it).
 Each model is then scored on the same fixed held-out patches (see `massmap.compare.score`) and its cost measured
 (see `massmap.compare.measure`). Output folder: one model folder per run (with `benchmark.json`: its scores and
-cost), `table.md`, `table.csv`, `figure.png` and `benchmark_config.json`. A rerun skips runs whose folder holds a
-finished model card, so an interrupted comparison resumes where it stopped.
+cost), `table.md`, `table.csv`, `figure.png` and `benchmark_config.json`. Like `train`, an existing output folder
+is refused unless told: a finished comparison (its table and figure written) is replaced only with `overwrite`; an
+interrupted one (its settings written, no table yet) continues with `resume` (finished runs are kept, an
+unfinished one continues from its last checkpoint) or is trained afresh with `overwrite`.
 """
 
 from __future__ import annotations
@@ -20,13 +22,14 @@ from pathlib import Path
 import lightning as L
 import torch
 
-from massmap.atomic import atomic_path, check_writable
+from massmap.atomic import atomic_path, check_output_folder, check_writable, make_output_folder
 from massmap.compare.config import BenchmarkConfig
 from massmap.compare.figure import write_figure
 from massmap.compare.measure import NetworkCost, machine_description, network_cost
 from massmap.compare.score import PatchScores, evaluation_split, score_model
 from massmap.compare.studies import BenchmarkRun
 from massmap.compare.table import write_tables
+from massmap.errors import OutputError
 from massmap.log import get_logger
 from massmap.models.card import ModelCard
 from massmap.models.factory import create_network
@@ -127,6 +130,27 @@ def _finished(folder: Path) -> bool:
     return (folder / CARD_FILE).is_file() and (folder / WEIGHTS_FILE).is_file()
 
 
+# What a comparison writes once every run is done, in this order: their presence marks a finished comparison.
+_RESULT_FILES = (TABLE_MD, TABLE_CSV, FIGURE_FILE)
+
+
+def check_comparison_folder(config: BenchmarkConfig, overwrite: bool = False) -> Path:
+    """Refuse, before any work, an output folder that is a file, or that holds a finished comparison (without
+    `overwrite`), an interrupted one (without `config.resume` or `overwrite`) or anything else (without
+    `overwrite`); returns the folder."""
+    out = Path(config.out)
+    if overwrite or not out.is_dir() or not any(out.iterdir()):
+        return check_output_folder(out, overwrite=True)
+    if (out / SETTINGS_FILE).is_file() and all((out / name).is_file() for name in _RESULT_FILES):
+        raise OutputError(f"{out}: holds a finished comparison; give --overwrite to replace it")
+    if (out / SETTINGS_FILE).is_file():
+        if config.resume:
+            return check_output_folder(out, overwrite=True)
+        raise OutputError(f"{out}: holds an interrupted comparison; give --resume to continue it or --overwrite to "
+                          "start afresh")
+    return check_output_folder(out, overwrite)
+
+
 def _warn_if_changed(folder: Path, wanted: TrainConfig) -> None:
     """A finished run trained with other settings is still reused; say which settings differ."""
     stored = folder / CONFIG_FILE
@@ -155,14 +179,15 @@ class _CostCache:
 
 
 def _train_and_record(config: BenchmarkConfig, run: BenchmarkRun, split: str, costs: _CostCache,
-                      callbacks: Sequence[L.Callback]) -> tuple[RunRecord, bool]:
-    """Train one run (unless finished), score and measure it; returns its record and whether it was trained now."""
+                      callbacks: Sequence[L.Callback], retrain: bool) -> tuple[RunRecord, bool]:
+    """Train one run (afresh when `retrain`, else unless finished), score and measure it; returns its record and
+    whether it was trained now."""
     tconfig = config.train_config(run)
     folder = Path(tconfig.out)
     record_path = folder / RECORD_FILE
-    stored = RunRecord.read(record_path) if record_path.exists() else None
+    stored = RunRecord.read(record_path) if record_path.exists() and not retrain else None
     trained = False
-    if _finished(folder):
+    if _finished(folder) and not retrain:
         log.info("%s: finished model found; skipping its training", folder)
         _warn_if_changed(folder, tconfig)
         card = ModelCard.read(folder / CARD_FILE)
@@ -171,9 +196,9 @@ def _train_and_record(config: BenchmarkConfig, run: BenchmarkRun, split: str, co
     else:
         log.info("training %s (%s: %s) for up to %g min", run.name, run.study, run.setting, config.budget_minutes)
         # An interrupted run continues from its last checkpoint; the time budget counts across the resume.
-        tconfig.resume = (folder / CHECKPOINT_DIR / LAST_CHECKPOINT).exists()
+        tconfig.resume = not retrain and (folder / CHECKPOINT_DIR / LAST_CHECKPOINT).exists()
         start = time.perf_counter()
-        result = train(tconfig, callbacks=callbacks)
+        result = train(tconfig, callbacks=callbacks, overwrite=True)
         minutes = (time.perf_counter() - start) / 60.0
         card, epochs, steps, trained = result.card, result.epochs, result.global_step, True
         stored = None
@@ -207,15 +232,25 @@ def _notes(config: BenchmarkConfig, split: str) -> list[str]:
     ]
 
 
-def benchmark_models(config: BenchmarkConfig, callbacks: Sequence[L.Callback] = ()) -> BenchmarkResult:
-    """Train, score and measure every architecture x encoder combination (and the ablations); write table and figure."""
+def benchmark_models(config: BenchmarkConfig, callbacks: Sequence[L.Callback] = (),
+                     overwrite: bool = True) -> BenchmarkResult:
+    """Train, score and measure every architecture x encoder combination (and the ablations); write table and figure.
+
+    Without `overwrite` (the command line's default) an existing output folder is refused as
+    `check_comparison_folder` says; with it (the library's) every run is trained afresh, unless `config.resume`
+    continues an interrupted comparison.
+    """
     config.validate()
+    out = check_comparison_folder(config, overwrite)
+    retrain = overwrite and not config.resume  # as in `train`, resuming wins over replacing
     runs = config.runs()
     for run in runs:
         config.train_config(run).validate()  # a bad name fails before hours of training
     split = evaluation_split(config.manifest)
-    out = check_writable(Path(config.out))
-    out.mkdir(exist_ok=True)
+    check_writable(out)
+    make_output_folder(out)
+    for name in _RESULT_FILES:
+        (out / name).unlink(missing_ok=True)  # until every run is done again, the folder holds an interrupted one
     with atomic_path(out / SETTINGS_FILE) as tmp:
         tmp.write_text(config.to_json() + "\n")
     costs = _CostCache(config.measure_size_px, config.speed_threads, config.speed_repeats)
@@ -229,7 +264,8 @@ def benchmark_models(config: BenchmarkConfig, callbacks: Sequence[L.Callback] = 
         for run in runs:
             if run.name in records:
                 continue  # the same settings in another study: trained once
-            records[run.name], was_trained = _train_and_record(config, run, split, costs, callbacks)
+            records[run.name], was_trained = _train_and_record(config, run, split, costs, callbacks,
+                                                                 retrain)
             (trained if was_trained else skipped).append(run.name)
     finally:
         torch.set_num_threads(threads_before)
