@@ -3,11 +3,7 @@ folder is reclaimed by the next run; an existing set is replaced only with --ove
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -15,8 +11,8 @@ from typer.testing import CliRunner
 
 from massmap.cli import app
 from massmap.io.manifest import read_manifest
+from tests.processes import interrupted_line, start_massmap, stop_when
 
-REPO = Path(__file__).resolve().parents[2]
 runner = CliRunner()
 
 
@@ -28,18 +24,16 @@ def _staged_scenes(folder: Path) -> list[Path]:
     return [p for p in folder.glob(".out.massmap-*.partial/scene_*_phase.tif")]
 
 
+def _stop_simulate_midway(work: Path, sig: signal.Signals, stderr_path: Path | None = None) -> int:
+    """Start a long simulate into WORK/out and send `sig` once two scenes are staged; its exit code."""
+    proc = start_massmap(_simulate(work / "out", 5000), stderr_path)
+    return stop_when(proc, lambda: len(_staged_scenes(work)) >= 2, sig, 120, "simulate")
+
+
 @pytest.mark.slow  # a second interpreter starts and is killed: about 10 s idle, a minute on a loaded machine
 def test_a_killed_simulate_leaves_no_set_and_a_rerun_succeeds(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")])}
-    proc = subprocess.Popen([sys.executable, "-m", "massmap", *_simulate(out, 5000)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    deadline = time.monotonic() + 120
-    while len(_staged_scenes(tmp_path)) < 2:
-        assert proc.poll() is None and time.monotonic() < deadline, "simulate ended before it could be killed"
-        time.sleep(0.2)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=30)
+    _stop_simulate_midway(tmp_path, signal.SIGKILL)
     assert not out.exists()  # no partial set under the output name
     assert len(list(tmp_path.glob(".out.massmap-*.partial"))) == 1  # the dead run's staging folder
 
@@ -47,6 +41,19 @@ def test_a_killed_simulate_leaves_no_set_and_a_rerun_succeeds(tmp_path: Path) ->
     assert rerun.exit_code == 0, rerun.output
     assert [p.name for p in tmp_path.iterdir()] == ["out"]  # the dead run's folder reclaimed
     assert len(read_manifest(out / "manifest.csv")) == 2
+
+
+@pytest.mark.slow  # a second interpreter starts and is stopped: as long as the SIGKILL test
+def test_ctrl_c_on_simulate_says_interrupted_and_leaves_nothing(tmp_path: Path) -> None:
+    work, stderr = tmp_path / "work", tmp_path / "stderr.txt"
+    work.mkdir()
+    assert _stop_simulate_midway(work, signal.SIGINT, stderr) == 130
+    assert interrupted_line(stderr) == "error: interrupted"
+    assert list(work.iterdir()) == []  # no set, no staging folder
+
+    rerun = runner.invoke(app, _simulate(work / "out", 2))
+    assert rerun.exit_code == 0, rerun.output
+    assert len(read_manifest(work / "out" / "manifest.csv")) == 2
 
 
 def test_an_existing_set_is_replaced_only_with_overwrite(tmp_path: Path) -> None:
