@@ -21,9 +21,10 @@ SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 @pytest.fixture(autouse=True)
 def restore_signal_handlers():
-    """Put back the test process's SIGTERM and SIGXFSZ handlers after a test: a CLI command run in-process installs
-    its own (SIGTERM -> "interrupted"), which must not turn a later signal into a KeyboardInterrupt of pytest."""
-    names = [s for s in ("SIGTERM", "SIGXFSZ") if hasattr(signal, s)]
+    """Put back the test process's SIGINT, SIGTERM and SIGXFSZ handlers after a test: a CLI command run in-process
+    installs its own (SIGTERM -> "interrupted"), which must not turn a later signal into a KeyboardInterrupt of
+    pytest."""
+    names = [s for s in ("SIGINT", "SIGTERM", "SIGXFSZ") if hasattr(signal, s)]
     before = {name: signal.getsignal(getattr(signal, name)) for name in names}
     yield
     for name, handler in before.items():

@@ -24,3 +24,15 @@ def setup_logging(quiet: bool = False, verbose: bool = False) -> None:
     logger.addHandler(handler)
     logger.setLevel(logging.ERROR if quiet else (logging.DEBUG if verbose else logging.INFO))
     logger.propagate = False
+
+
+def quiet_lightning() -> None:
+    """Keep only Lightning's errors: its info lines (accelerators found, tips), the Ctrl-C notice and the
+    deprecation warnings it triggers are not shown under --quiet."""
+    import warnings
+
+    import lightning.pytorch  # noqa: F401  (its import sets its logger's level, which this overrides)
+
+    for name in ("lightning", "lightning.pytorch", "lightning.fabric"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", module=r"lightning\.")

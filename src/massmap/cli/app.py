@@ -12,6 +12,7 @@ import typer
 
 from massmap.cli.options import OverwriteOption, QuietOption  # noqa: F401  (kept importable from here)
 from massmap.errors import MassmapError
+from massmap.interrupt import handle_stop_signals
 from massmap.log import console, setup_logging
 
 app = typer.Typer(
@@ -34,11 +35,6 @@ def _error(message: str) -> None:
     console.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
 
 
-def _interrupt_on_sigterm(signum: int, frame: object) -> None:
-    # A batch system's SIGTERM (job time limit, scancel) unwinds like Ctrl-C, so no partial output stays.
-    raise KeyboardInterrupt
-
-
 def _disk_error(exc: BaseException) -> str | None:
     """The one-line wording of a full disk or a file-size limit, from an OSError or GDAL's message."""
     if isinstance(exc, OSError) and exc.errno in _DISK_ERRNOS:
@@ -51,12 +47,13 @@ def _disk_error(exc: BaseException) -> str | None:
 
 
 def install_signal_handlers() -> None:
-    """SIGTERM unwinds like Ctrl-C; a file-size limit (SIGXFSZ) fails a write instead of killing the process."""
+    """SIGTERM (a batch system's time limit, scancel) unwinds like Ctrl-C, so no partial output stays; a
+    file-size limit (SIGXFSZ) fails a write instead of killing the process."""
     import threading
 
     if threading.current_thread() is not threading.main_thread():
         return
-    signal.signal(signal.SIGTERM, _interrupt_on_sigterm)
+    handle_stop_signals()
     if hasattr(signal, "SIGXFSZ"):
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import typer
@@ -19,6 +18,7 @@ from massmap.cli.options import (
     out_option,
 )
 from massmap.compare.config import BenchmarkConfig
+from massmap.log import quiet_lightning
 from massmap.settings_json import FieldDefaults
 
 BENCH = FieldDefaults(BenchmarkConfig)
@@ -75,7 +75,7 @@ def benchmark_models_command(
     from massmap.compare import benchmark_models
 
     if quiet:
-        logging.getLogger("lightning").setLevel(logging.ERROR)
+        quiet_lightning()
     config = BenchmarkConfig(
         manifest=str(manifest), out=str(out), archs=_names(archs), encoders=_names(encoders),
         budget_minutes=budget_minutes, patch_size=patch_size, batch_size=batch_size, seed=seed, where=where,

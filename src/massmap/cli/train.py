@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import typer
@@ -22,6 +21,7 @@ from massmap.cli.options import (
 )
 from massmap.errors import BadInputError
 from massmap.inputs import CHANNELS, ENCODINGS
+from massmap.log import quiet_lightning
 from massmap.settings_json import FieldDefaults
 from massmap.train.config import MONITORS, SCHEDULES, TrainConfig
 
@@ -104,7 +104,7 @@ def train_command(
     from massmap.train import apply_recipe, train
 
     if quiet:
-        logging.getLogger("lightning").setLevel(logging.ERROR)
+        quiet_lightning()
     config = TrainConfig(
         manifest=str(manifest), out=str(out), arch=arch, encoder=encoder, init=init, freeze_encoder=freeze_encoder,
         encoding=encoding, coherence=coherence, slope=slope, los=los,

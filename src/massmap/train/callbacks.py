@@ -8,6 +8,7 @@ from pathlib import Path
 import lightning as L
 import torch
 
+from massmap.interrupt import raise_if_stopped
 from massmap.train.curves import LOG_COLUMNS, plot_learning_curve, read_log, write_log
 
 # Lightning's name for the epoch mean of a metric logged on both steps and epochs.
@@ -51,3 +52,15 @@ class EpochLog(L.Callback):
         self.rows.append(row)
         write_log(self.rows, self.log_path)
         plot_learning_curve(self.rows, self.curve_path)
+
+
+class StopWhenInterrupted(L.Callback):
+    """Stop at the next step after Ctrl-C or SIGTERM even when the KeyboardInterrupt they raised was lost."""
+
+    def on_train_batch_end(self, trainer: L.Trainer, pl_module: L.LightningModule, *args: object) -> None:
+        """Raise KeyboardInterrupt if a stop was asked for (Lightning then shuts down as after Ctrl-C)."""
+        raise_if_stopped()
+
+    def on_validation_batch_end(self, trainer: L.Trainer, pl_module: L.LightningModule, *args: object) -> None:
+        """As after a training step."""
+        raise_if_stopped()

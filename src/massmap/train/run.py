@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import os
 import shutil
+import signal
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -30,7 +31,7 @@ from massmap.models.adapt import adapt_input_channels
 from massmap.models.card import ModelCard
 from massmap.models.factory import create_network
 from massmap.models.store import CARD_FILE, WEIGHTS_FILE, load_model, resolve_model_dir, save_model
-from massmap.train.callbacks import EpochLog
+from massmap.train.callbacks import EpochLog, StopWhenInterrupted
 from massmap.train.config import CONFIG_FILE, TrainConfig
 from massmap.train.curves import CURVE_FILE, LOG_FILE, best_row, read_log
 from massmap.train.datamodule import PatchDataModule
@@ -223,7 +224,7 @@ def _callbacks(config: TrainConfig, out: Path, monitor: str, mode: str) -> tuple
     last = ModelCheckpoint(dirpath=out / CHECKPOINT_DIR, filename=LAST_CHECKPOINT.removesuffix(".ckpt"),
                            monitor=None, save_top_k=1, enable_version_counter=False, auto_insert_metric_name=False)
     callbacks = [checkpoint, last, EarlyStopping(monitor=monitor, mode=mode, patience=config.patience),
-                 EpochLog(out / LOG_FILE, out / CURVE_FILE)]
+                 EpochLog(out / LOG_FILE, out / CURVE_FILE), StopWhenInterrupted()]
     if config.progress:
         callbacks.append(RichProgressBar())
     return checkpoint, callbacks
@@ -328,7 +329,15 @@ def train(config: TrainConfig, callbacks: Sequence[L.Callback] = (), overwrite: 
         enable_progress_bar=config.progress, enable_model_summary=config.progress,
         log_every_n_steps=max(1, min(50, steps_per_epoch)), default_root_dir=out,
     )
-    trainer.fit(module, datamodule=data, ckpt_path=resume_from)
+    sigint = signal.getsignal(signal.SIGINT)
+    try:
+        trainer.fit(module, datamodule=data, ckpt_path=resume_from)
+    except SystemExit as exc:
+        # Lightning ends a run stopped by Ctrl-C with sys.exit(1), Ctrl-C ignored from then on: it is an interruption.
+        if not isinstance(exc.__context__, KeyboardInterrupt):
+            raise
+        signal.signal(signal.SIGINT, sigint)
+        raise KeyboardInterrupt from None
 
     best_path = Path(checkpoint.best_model_path) if checkpoint.best_model_path else None
     epochs_run, step = _progress(trainer, out / CHECKPOINT_DIR / LAST_CHECKPOINT)
