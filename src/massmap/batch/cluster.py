@@ -9,6 +9,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import signal
+import threading
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -126,11 +129,28 @@ def dask_client(
             yield client
         return
     n = n_workers or default_workers()
-    with LocalCluster(
-        n_workers=n, threads_per_worker=1, processes=True, dashboard_address=dashboard_address,
-        silence_logs=logging.ERROR,
-    ) as local, Client(local) as client:
+    with _children_ignore_ctrl_c(), warnings.catch_warnings():
+        # A busy dashboard port is replaced by a free one: not worth a warning (the log names the dashboard's link).
+        warnings.filterwarnings("ignore", message="Port .* is already in use", category=UserWarning)
+        local = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=dashboard_address,
+                             silence_logs=logging.ERROR)
+    with local, Client(local) as client:
         yield client
+
+
+@contextlib.contextmanager
+def _children_ignore_ctrl_c() -> Iterator[None]:
+    """Processes started inside the block (local Dask workers) ignore Ctrl-C for good: it reaches every process
+    of the terminal's job, and only the batch process answers it (one line, then it closes the cluster), where
+    each worker would print a KeyboardInterrupt traceback. A Ctrl-C during the block itself is dropped."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
 
 
 def dashboard_link(client: Client) -> str | None:

@@ -17,6 +17,7 @@ import json
 import os
 import shutil
 import socket
+import tempfile
 import threading
 import time
 import uuid
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from massmap.atomic import open_output_folder
+from massmap.atomic import open_output_folder, reclaim_stale
 from massmap.batch.catalog import SceneEntry, check_unique
 from massmap.batch.cluster import check_cluster_choice, dashboard_link, dask_client
 from massmap.batch.completeness import (
@@ -425,29 +426,33 @@ def predict_batch(
 
         prepare_backend(model, prediction.backend)
 
-        with dask_client(scheduler, n_workers, dashboard_address, scheduler_file=scheduler_file, cluster=cluster,
-                         jobs=jobs) as client:
-            dashboard = dashboard_link(client)
-            if dashboard:
-                log.info("Dask dashboard: %s", dashboard)
-            futures = {
-                client.submit(_guarded, task, entry, out_dir, batch,
-                              key=f"map-scene-{entry.scene_id}-{uuid.uuid4().hex[:8]}", retries=retries,
-                              pure=False): entry
-                for entry in todo
-            }
-            with _progress(progress and not quiet) as bar:
-                bar_task = bar.add_task("scenes", total=len(todo))
-                for future in as_completed(futures):
-                    entry = futures[future]
-                    try:
-                        outcomes[entry.scene_id] = future.result()
-                    except Exception as exc:  # noqa: BLE001 -- a lost worker (KilledWorker), after Dask's retries
-                        outcomes[entry.scene_id] = SceneOutcome(entry, FAILED, error=_error_line(exc, entry))
-                    if outcomes[entry.scene_id].status == FAILED:
-                        log.info("%s", outcomes[entry.scene_id].error)
-                    bar.advance(bar_task)
+        try:
+            with dask_client(scheduler, n_workers, dashboard_address, scheduler_file=scheduler_file, cluster=cluster,
+                             jobs=jobs) as client:
+                dashboard = dashboard_link(client)
+                if dashboard:
+                    log.info("Dask dashboard: %s", dashboard)
+                futures = {
+                    client.submit(_guarded, task, entry, out_dir, batch,
+                                  key=f"map-scene-{entry.scene_id}-{uuid.uuid4().hex[:8]}", retries=retries,
+                                  pure=False): entry
+                    for entry in todo
+                }
+                with _progress(progress and not quiet) as bar:
+                    bar_task = bar.add_task("scenes", total=len(todo))
+                    for future in as_completed(futures):
+                        entry = futures[future]
+                        try:
+                            outcomes[entry.scene_id] = future.result()
+                        except Exception as exc:  # noqa: BLE001 -- a lost worker (KilledWorker), after Dask's retries
+                            outcomes[entry.scene_id] = SceneOutcome(entry, FAILED, error=_error_line(exc, entry))
+                        if outcomes[entry.scene_id].status == FAILED:
+                            log.info("%s", outcomes[entry.scene_id].error)
+                        bar.advance(bar_task)
+        finally:
+            # Also after Ctrl-C: the local workers are gone with the cluster, and nothing of theirs stays.
             _remove_own_staging(out_dir, todo)
+            reclaim_stale(tempfile.gettempdir())
     ordered = [outcomes[e.scene_id] for e in scenes]
     if shard is not None:
         log.info("shard %d/%d done; when every shard is, `massmap merge-batch` writes the catalogue and summary",
