@@ -50,6 +50,8 @@
 #      --lr 5e-4 --neg-ratio 2 --freeze-epochs 0 --patch-validation --monitor val_iou --seed 22   (9 epochs, 28 min)
 #   python pick_threshold.py DATA10/val.csv RUNS/stage11 --tiles 128 256 --backend onnx --write
 #      --thresholds 0.5 0.6 0.7 0.8 0.85 0.9 0.95               (256 px, 0.85, 11,200 m2)
+# Stage 12 (session 10), tried, not shipped: stage 11's recipe with the shipped inputs (--channels sin,cos,coherence,
+#   --epochs 8 --max-minutes 40 --seed 23; 20 min): held out 0.230 / 0.138 / 2.0 per 100 km2, real 110 of 166.
 set -euo pipefail
 # bf16 only where the CPU runs it natively: emulated, it is about 10x slower than fp32 (the shipped stages ran on
 # a CPU with native bf16; the 256-px stage on an AVX2-only one in fp32).
