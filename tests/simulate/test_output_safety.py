@@ -77,3 +77,24 @@ def test_simulate_stacks_write_whole_too(tmp_path: Path) -> None:
     assert (out / "stacks.csv").exists() and (out / "manifest.csv").exists()
     assert runner.invoke(app, args).exit_code == 1  # not empty now
     assert not list(tmp_path.glob(".*"))
+
+
+@pytest.mark.slow  # a second interpreter: about 10 s idle
+def test_a_file_size_limit_gives_one_line_and_leaves_nothing(tmp_path: Path) -> None:
+    import os
+    import resource
+    import subprocess
+    import sys
+
+    def limit_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (8 * 1024, resource.RLIM_INFINITY))
+
+    src = Path(__file__).resolve().parents[2] / "src"
+    env = {**os.environ, "PYTHONPATH": f"{src}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    proc = subprocess.run([sys.executable, "-m", "massmap", *_simulate(tmp_path / "out", 3)], preexec_fn=limit_files,
+                          capture_output=True, text=True, env=env, timeout=300)
+    errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("error:")]
+    assert proc.returncode == 1, proc.stderr
+    assert len(errors) == 1 and "file size limit reached" in errors[0], proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert list(tmp_path.iterdir()) == []  # no set, no staging folder

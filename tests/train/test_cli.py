@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import torch
 from typer.testing import CliRunner
 
@@ -67,3 +68,28 @@ def test_train_with_los_on_a_manifest_without_los_is_one_line_naming_the_line(tr
     lines = [ln for ln in result.output.splitlines() if ln.strip()]
     assert len(lines) == 1 and f"{training_manifest}: line 2: the los channel needs the dem and los columns" in lines[0]
     assert not (tmp_path / "m" / "card.json").exists()
+
+
+@pytest.mark.slow  # a second interpreter trains until its first checkpoint: about 20 s idle
+def test_a_file_size_limit_gives_one_line_and_no_model(training_manifest, tmp_path):
+    import os
+    import resource
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    def limit_files() -> None:
+        # Far below a checkpoint of the tiny U-Net (tens of MB), above the scene files it reads.
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1024 * 1024, resource.RLIM_INFINITY))
+
+    src = Path(__file__).resolve().parents[2] / "src"
+    env = {**os.environ, "PYTHONPATH": f"{src}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    out = tmp_path / "model"
+    proc = subprocess.run([sys.executable, "-m", "massmap", "train", "--manifest", str(training_manifest), "--out",
+                           str(out), *TINY_ARGS, "--workers", "0", "--quiet"], preexec_fn=limit_files,
+                          capture_output=True, text=True, env=env, timeout=600)
+    errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("error:")]
+    assert proc.returncode == 1, proc.stderr
+    assert len(errors) == 1 and "file size limit reached" in errors[0], proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not out.exists()

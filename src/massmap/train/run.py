@@ -7,11 +7,12 @@ every epoch, `best.ckpt` by the monitored metric), from which `resume=True` cont
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import shutil
 import signal
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
@@ -301,7 +302,30 @@ def train(config: TrainConfig, callbacks: Sequence[L.Callback] = (), overwrite: 
     # Seeded before the network is built: the seed fixes initialisation as well as sampling and augmentation.
     L.seed_everything(config.seed, workers=True, verbose=False)
     net, arch, encoder, channels = initial_network(config)
+    created = not Path(config.out).exists()
     out, resume_from = _prepare_out(config)
+    with _removed_unless_resumable(out, created):
+        return _fit_and_write(config, callbacks, out, resume_from, train_index, val_index, net, arch, encoder,
+                              channels)
+
+
+@contextlib.contextmanager
+def _removed_unless_resumable(out: Path, created: bool) -> Iterator[None]:
+    """Remove the run's own model folder when the run fails or is interrupted before its first checkpoint (a
+    full disk, Ctrl-C in the first epoch): nothing partial stays, and nothing could be resumed from it. A folder
+    holding a checkpoint stays for `--resume`."""
+    try:
+        yield
+    except BaseException:
+        if created and not (out / CHECKPOINT_DIR / LAST_CHECKPOINT).exists():
+            shutil.rmtree(out, ignore_errors=True)
+        raise
+
+
+def _fit_and_write(config: TrainConfig, callbacks: Sequence[L.Callback], out: Path, resume_from: Path | None,
+                   train_index: SceneIndex, val_index: SceneIndex | None, net: torch.nn.Module, arch: str,
+                   encoder: str, channels: tuple[str, ...]) -> TrainResult:
+    """Fit the network in the prepared run folder and write the model, its card, log and curve there."""
 
     monitor, mode = config.monitor, config.monitor_mode
     if val_index is None and monitor.startswith("val_"):
