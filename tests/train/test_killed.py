@@ -18,17 +18,18 @@ from tests.train.test_cli import TINY_ARGS
 
 
 def _train_args(manifest: Path, out: Path) -> list[str]:
+    # 128 patches an epoch: about 8 s idle, so the signal lands inside the second epoch however loaded the machine.
     return ["train", "--manifest", str(manifest), "--out", str(out), *TINY_ARGS, "--epochs", "3",
-            "--patches-per-epoch", "32", "--workers", "0", "-q"]
+            "--patches-per-epoch", "128", "--workers", "0", "-q"]
 
 
 def _stop_after_first_epoch(args: list[str], out: Path, sig: signal.Signals, stderr_path: Path | None = None) -> int:
     """Start a training and send `sig` a few seconds into its second epoch; its exit code."""
     proc = start_massmap(args, stderr_path)
     last = out / "checkpoints" / "last.ckpt"
-    # Into the second epoch: a Ctrl-C in the instant the first epoch's checkpoint appears was lost in 2 of 7 tries
-    # (the training went on; a second Ctrl-C stopped it), a fault not found yet.
-    code = stop_when(proc, lambda: last.exists() and time.time() - last.stat().st_mtime > 5, sig, 900, "training")
+    # Two seconds into the second epoch: a Ctrl-C in the instant the first epoch's checkpoint appears was lost in 2
+    # of 7 tries (the training went on; a second Ctrl-C stopped it), a fault not found yet.
+    code = stop_when(proc, lambda: last.exists() and time.time() - last.stat().st_mtime > 2, sig, 900, "training")
     assert temporary_folders_of(proc.pid) == []
     return code
 
