@@ -91,7 +91,8 @@ def test_predict_stack_reports_bad_input_in_one_line(tmp_path):
 @pytest.mark.slow
 def test_predict_stack_maps_pairs_with_the_default_model(tmp_path):
     for d1, d2 in DATES[:3]:
-        write_pair(tmp_path / "GEOC", d1, d2, phase=np.zeros((SIZE, SIZE), np.float32))
+        # A flat phase of 0.1 rad, not 0: in a LiCSAR product 0 means nodata, and an all-nodata pair is refused.
+        write_pair(tmp_path / "GEOC", d1, d2, phase=np.full((SIZE, SIZE), 0.1, np.float32))
     result = runner.invoke(app, ["predict-stack", str(tmp_path / "GEOC"), "--out", str(tmp_path / "out"),
                                  "--workers", "1", "--quiet"])
     assert result.exit_code == 0, result.output
