@@ -271,11 +271,10 @@ def _map_scene(entry: SceneEntry, out_dir: Path, settings: BatchSettings) -> Sce
 def _style_catalogue(path: Path, model: str | os.PathLike, threshold: float | None) -> None:
     """Give the merged catalogue the polygons' QGIS style, graduated from the batch's threshold."""
     from massmap.io.styling import add_score_style
-    from massmap.models.card import ModelCard
-    from massmap.models.store import CARD_FILE, resolve_model_dir
+    from massmap.models.store import read_card
 
     if threshold is None:
-        threshold = ModelCard.read(resolve_model_dir(model) / CARD_FILE).threshold
+        threshold = read_card(model).threshold
     add_score_style(path, "catalogue", threshold)
 
 

@@ -164,11 +164,15 @@ def save_model(net: torch.nn.Module, card: ModelCard, folder: str | os.PathLike,
     return folder
 
 
+def read_card(model: str | os.PathLike) -> ModelCard:
+    """The card of a model (`default`, a folder or its weights file), without touching its weights."""
+    return ModelCard.read(resolve_model_dir(model) / CARD_FILE)
+
+
 def load_model(model: str | os.PathLike = DEFAULT_MODEL, device: str | None = None) -> LoadedModel:
     """A model folder (or `default`): its card now, its network (float32, from the weights) on first use."""
     path = resolve_model_dir(model)
-    card = ModelCard.read(path / CARD_FILE)
-    return LoadedModel(None, card, path, device)
+    return LoadedModel(None, read_card(path), path, device)
 
 
 def _build_network(card: ModelCard, path: Path, device: Any) -> torch.nn.Module:
@@ -207,5 +211,5 @@ def card_in_weights(path: str | os.PathLike) -> ModelCard | None:
     return ModelCard.from_json(text, str(path)) if text else None
 
 
-__all__ = ["LoadedModel", "check_device", "load_model", "save_model", "default_model_dir", "resolve_model_dir",
-           "card_in_weights"]
+__all__ = ["LoadedModel", "check_device", "load_model", "read_card", "save_model", "default_model_dir",
+           "resolve_model_dir", "card_in_weights"]

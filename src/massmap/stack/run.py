@@ -22,7 +22,6 @@ from massmap.grid import Grid
 from massmap.io.scene import open_scene
 from massmap.io.write import write_vector
 from massmap.log import get_logger
-from massmap.models.card import ModelCard
 from massmap.predict.settings import AUTO_BACKEND
 from massmap.stack import pgs as P
 from massmap.stack.fuse import FusedStack, PairEvidence, StackFusion, write_fused
@@ -103,13 +102,6 @@ def pgs_evidence(entry: SceneEntry, grid: Grid, n_sigmas: float = DEFAULT_PGS_SI
     with np.errstate(invalid="ignore"):
         detected = magnitude >= level
     return PairEvidence(entry, np.isfinite(magnitude), detected, magnitude), gradients, coherence
-
-
-def _card(model: str | os.PathLike) -> ModelCard:
-    from massmap.models.store import CARD_FILE, resolve_model_dir
-
-    path = resolve_model_dir(model) / CARD_FILE
-    return ModelCard.from_json(path.read_text(), str(path))
 
 
 def fuse_model_stack(entries: Sequence[SceneEntry], probabilities: Sequence[Path], threshold: float,
@@ -239,7 +231,9 @@ def predict_stack(
             scheduler=scheduler, n_workers=n_workers, progress=progress, quiet=quiet)
         if len(mapped) < 2:
             raise MassmapError(f"{out / PAIRS_DIR}: fewer than two pairs could be mapped ({len(failed)} failed)")
-        card = _card(model)
+        from massmap.models.store import read_card
+
+        card = read_card(model)
         level = card.threshold if threshold is None else float(threshold)
         min_area_m2 = card.prediction_min_area_m2 if min_area_m2 is None else min_area_m2
         fused = fuse_model_stack(mapped, probabilities, level, min_coherence)

@@ -14,7 +14,7 @@ from typing import Any
 
 from massmap.constants import DEFAULT_MODEL
 from massmap.models.card import ModelCard
-from massmap.models.store import CARD_FILE, resolve_model_dir
+from massmap.models.store import read_card
 from massmap.train.config import TrainConfig
 
 FINETUNE_DEFAULTS: dict[str, Any] = {
@@ -47,7 +47,7 @@ def apply_recipe(config: TrainConfig, given: Iterable[str] = ()) -> TrainConfig:
     """
     if not config.init:
         return config
-    card = ModelCard.read(resolve_model_dir(config.init) / CARD_FILE)
+    card = read_card(config.init)
     recipe: dict[str, Any] = {**FINETUNE_DEFAULTS, "patch_size": smallest_patch_size(card), "arch": card.arch,
                               "encoder": card.encoder}
     given = set(given)

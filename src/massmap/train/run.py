@@ -31,7 +31,7 @@ from massmap.log import get_logger
 from massmap.models.adapt import adapt_input_channels
 from massmap.models.card import ModelCard
 from massmap.models.factory import create_network
-from massmap.models.store import CARD_FILE, WEIGHTS_FILE, load_model, resolve_model_dir, save_model
+from massmap.models.store import CARD_FILE, WEIGHTS_FILE, load_model, read_card, resolve_model_dir, save_model
 from massmap.train.callbacks import EpochLog, StopWhenInterrupted
 from massmap.train.config import CONFIG_FILE, TrainConfig
 from massmap.train.curves import CURVE_FILE, LOG_FILE, best_row, read_log
@@ -253,7 +253,7 @@ def _model_card(config: TrainConfig, arch: str, encoder: str, channels: tuple[st
     the patch size it was fine-tuned on (smaller patches give more steps per CPU minute, not better context)."""
     card = ModelCard(arch=arch, encoder=encoder, channels=list(channels), patch_size=config.patch_size)
     if config.init:
-        card.set_prediction_tile_px(ModelCard.read(resolve_model_dir(config.init) / CARD_FILE).prediction_tile_px)
+        card.set_prediction_tile_px(read_card(config.init).prediction_tile_px)
     return card
 
 
@@ -341,7 +341,8 @@ def _fit_and_write(config: TrainConfig, callbacks: Sequence[L.Callback], out: Pa
     checkpoint, run_callbacks = _callbacks(config, out, ckpt_monitor, mode)
     if config.freeze_epochs and not config.freeze_encoder:
         run_callbacks.append(EncoderWarmup(config.freeze_epochs))
-    scenes, before = _scene_validation(config, val_index, _model_card(config, arch, encoder, channels), out)
+    base_card = _model_card(config, arch, encoder, channels)
+    scenes, before = _scene_validation(config, val_index, base_card, out)
     if scenes is not None:
         run_callbacks.append(scenes)
     trainer = L.Trainer(
@@ -373,7 +374,7 @@ def _fit_and_write(config: TrainConfig, callbacks: Sequence[L.Callback], out: Pa
     best = best_row(epochs_log, monitor, mode) or {}
     patches_seen = step * config.batch_size * trainer.world_size
     card = replace(
-        _model_card(config, arch, encoder, channels),
+        base_card,
         training_data=_training_data(config, train_index, val_index, patches_seen),
         training={**config.to_dict(), "epochs_run": epochs_run, "global_step": step, "world_size": trainer.world_size},
         metrics={"monitor": monitor, **{k: v for k, v in best.items()
