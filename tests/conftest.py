@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 import signal
+from collections.abc import Iterator
 from pathlib import Path
 
 import geopandas as gpd
@@ -29,6 +31,15 @@ def restore_signal_handlers():
     yield
     for name, handler in before.items():
         signal.signal(getattr(signal, name), handler)
+
+
+@pytest.fixture(scope="module")
+def module_tmp(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Path]:
+    """A folder for one test module's shared files, removed when the module ends: trained models and their
+    checkpoints weigh hundreds of MB, and a whole session's worth filled the CI machine's disk."""
+    folder = tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1])
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def write_raster(

@@ -65,6 +65,7 @@ def make_inputs(folder: Path) -> None:
     (folder / "run" / "checkpoints" / "last.ckpt").write_bytes(b"a run killed after its first epoch")
     write_raster(folder / "sub" / "scene_phase.tif", good)
     (folder / "catalog.csv").write_text("phase\nscene_phase.tif\n")
+    (folder / "unknown_setting.json").write_text('{"learning_rate": 0.001}\n')
     # A finished model comparison (settings, table and figure) and one killed halfway (settings and a run only).
     for name in ("comparison", "halfway"):
         (folder / name / "unet-resnet18-sincos-neg0").mkdir(parents=True)

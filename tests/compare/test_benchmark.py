@@ -36,9 +36,9 @@ def read_rows(out: Path) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def comparison(tmp_path_factory) -> tuple[Path, Path]:
+def comparison(module_tmp: Path) -> tuple[Path, Path]:
     """One tiny comparison (unet and fpn, plus both ablations on unet), shared by the tests that read it."""
-    folder = tmp_path_factory.mktemp("compare")
+    folder = module_tmp
     manifest = write_training_set(folder / "data")
     out = folder / "out"
     result = runner.invoke(app, ["benchmark-models", "--manifest", str(manifest), "--out", str(out), *TINY])
@@ -96,6 +96,9 @@ def test_ablation_rows_exist_with_their_settings(comparison):
                                                                 "coherence"]
     for card in cards.values():
         assert card["training"]["seed"] == 0 and card["training"]["max_minutes"] == 2.0
+    # Finished runs keep their weights but not their checkpoints (never resumed; several times the weights' size).
+    assert {p.parent.name for p in out.glob("*/model.safetensors")} == set(cards)
+    assert not list(out.glob("*/checkpoints"))
 
 
 def test_scores_come_from_fixed_patches_whatever_the_training_ratio(comparison):

@@ -46,3 +46,43 @@ def test_input_ablation_adds_slope_and_los_only_when_every_scene_has_them(tmp_pa
     settings = config.train_config(terrain[-1])
     assert settings.channels == ("sin", "cos", "coherence", "slope", "los")
     assert terrain[-1].name == "unetplusplus-resnet18-sincos-slope-los-neg0"
+
+
+def test_a_recipe_moves_the_base_to_its_inputs_and_sampling():
+    from massmap.compare.studies import BaseSettings
+
+    base = BaseSettings(inputs=("sin", "cos", "coherence"), neg_ratio=2.0)
+    runs = comparison_runs(["unet", "linknet"], ["resnet18"], ablation_arch="unet", base=base)
+    grid = [r for r in runs if r.study == STUDY_ARCHITECTURE]
+    assert [r.name for r in grid] == ["unet-resnet18-recipe-neg2-hard", "linknet-resnet18-recipe-neg2-hard"]
+    ratio = [r for r in runs if r.study == STUDY_RATIO]
+    assert {r.inputs for r in ratio} == {("sin", "cos", "coherence")}
+    assert [r.neg_ratio for r in ratio] == [0.0, 1.0, 1.0, 3.0, 3.0]
+    encoding = [r for r in runs if r.study == STUDY_ENCODING]
+    # The recipe's own inputs lead the input ablation and share the architecture row's model.
+    assert encoding[0].setting == "recipe: sin, cos, coherence" and encoding[0].name == grid[0].name
+    assert [r.inputs for r in encoding[1:]] == [None] * 5 and {r.neg_ratio for r in encoding} == {2.0}
+
+
+def test_a_recipe_gives_every_run_its_training_settings_but_not_the_comparisons_own(tmp_path):
+    from massmap.compare import BenchmarkConfig
+    from massmap.train.config import TrainConfig
+    from tests.train.factories import write_training_set
+
+    manifest = str(write_training_set(tmp_path / "data"))
+    recipe = tmp_path / "train_config.json"
+    settings = TrainConfig(manifest="elsewhere.csv", out="old", init="default", freeze_epochs=2,
+                           loss="bce-image-dice", lr=5e-4, crop_sizes=[64, 128],
+                           inputs=["sin", "cos", "res4_sin", "res4_cos", "coherence"], neg_ratio=2.0, batch_size=16,
+                           max_minutes=80.0)
+    recipe.write_text(settings.to_json())
+    config = BenchmarkConfig(manifest=manifest, out=str(tmp_path / "out"), archs=["unet"], budget_minutes=30.0,
+                             batch_size=8, patch_size=128, recipe=str(recipe))
+    runs = config.runs()
+    grid = config.train_config(runs[0])
+    assert (grid.loss, grid.lr, grid.crop_sizes, grid.neg_ratio) == ("bce-image-dice", 5e-4, [64, 128], 2.0)
+    assert grid.channels == ("sin", "cos", "res4_sin", "res4_cos", "coherence")
+    assert (grid.manifest, grid.batch_size, grid.max_minutes, grid.init, grid.freeze_epochs) == (
+        manifest, 8, 30.0, None, 0)
+    raw = next(r for r in runs if r.study == STUDY_ENCODING and r.encoding == "raw")
+    assert config.train_config(raw).channels == ("phase", "coherence")

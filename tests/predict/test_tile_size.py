@@ -20,9 +20,9 @@ from tests.predict.conftest import standin_model
 
 
 @pytest.fixture(scope="module")
-def simulated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def simulated(module_tmp: Path) -> Path:
     """A 300 x 300 simulated scene (phase and coherence files) with its own nodata-free terrain and patterns."""
-    folder = tmp_path_factory.mktemp("tiles")
+    folder = module_tmp
     scene = simulate_scene(SimulationConfig(size=300, n_movements=(6, 8)), 5150, negative="")
     return write_scene(scene, folder, "tiles", quicklook=False)["phase"]
 

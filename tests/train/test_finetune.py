@@ -96,10 +96,10 @@ class _EncoderProbe(L.Callback):
 
 
 @pytest.fixture(scope="module")
-def finetuned(tmp_path_factory):
+def finetuned(module_tmp: Path):
     """A tiny U-Net fine-tuned with the recipe (encoder frozen for the first epoch) and whole-scene validation."""
     torch.set_num_threads(2)
-    folder = tmp_path_factory.mktemp("finetune")
+    folder = module_tmp
     torch.manual_seed(0)
     card = ModelCard(arch="unet", encoder="resnet18", patch_size=64, threshold=0.6, tile_px=96)
     start = save_model(create_network("unet", "resnet18", 3), card, folder / "start")

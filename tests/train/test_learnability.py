@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import segmentation_models_pytorch as smp
@@ -23,8 +25,8 @@ def tiny_unet(in_channels: int) -> torch.nn.Module:
 
 
 @pytest.fixture(scope="module")
-def small_pattern_index(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("learn")
+def small_pattern_index(module_tmp: Path):
+    folder = module_tmp
     simulate_dataset(folder, 3, 5, small_config(size=192, n_movements=(12, 12)), split="train")
     return build_scene_index(read_manifest(folder / "manifest.csv"), 64, where="coherent = 1", traps=False)
 

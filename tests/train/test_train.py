@@ -24,10 +24,10 @@ TINY = dict(arch="unet", encoder="resnet18", patch_size=64, batch_size=4, patche
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory) -> TrainConfig:
+def trained(module_tmp: Path) -> TrainConfig:
     """One 3-epoch run shared by the tests that only read its outputs."""
     torch.set_num_threads(2)
-    folder = tmp_path_factory.mktemp("trained")
+    folder = module_tmp
     config = TrainConfig(manifest=str(write_training_set(folder / "data")), out=str(folder / "model"), **TINY)
     result = train(config)
     assert result.epochs == 3 and result.global_step == 12

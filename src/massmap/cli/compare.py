@@ -68,6 +68,9 @@ def benchmark_models_command(
     resume: bool = typer.Option(BENCH.resume, "--resume",
                                 help="Continue an interrupted comparison in OUT: finished runs are kept, an "
                                 "unfinished one continues from its last checkpoint."),
+    recipe: Path | None = typer.Option(BENCH.recipe, "--recipe",
+                                       help="Training settings every run starts from (a model's train_config.json): "
+                                       "loss, schedule, learning rate, crop sizes, inputs, negatives per positive."),
     overwrite: bool = OverwriteOption,
     quiet: bool = QuietOption,
 ) -> None:
@@ -82,7 +85,7 @@ def benchmark_models_command(
         ablations=ablations, ablation_arch=ablation_arch, ablation_encoder=ablation_encoder, precision=precision,
         epochs=epochs, patches_per_epoch=patches_per_epoch, val_patches=val_patches, eval_patches=eval_patches,
         workers=workers, measure_size_px=measure_size, speed_threads=speed_threads, threads=threads,
-        resume=resume, progress=not quiet,
+        resume=resume, progress=not quiet, recipe=str(recipe) if recipe else None,
     )
     result = benchmark_models(config, overwrite=overwrite)
     if quiet:

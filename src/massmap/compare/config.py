@@ -5,10 +5,10 @@ Light on purpose (torch and Lightning are not imported): the command line reads 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from massmap.compare.studies import BenchmarkRun, comparison_runs
+from massmap.compare.studies import BaseSettings, BenchmarkRun, comparison_runs
 from massmap.errors import BadInputError
 from massmap.log import get_logger
 from massmap.settings_json import FieldDefaults, JsonSettings
@@ -25,6 +25,13 @@ EVAL_NEG_RATIO = 1.0
 MEASURE_SIZE_PX = 512
 SPEED_THREADS = 2
 SPEED_REPEATS = 3
+# Training settings a comparison sets itself, whatever its recipe says: data, model, budget, sampling and inputs
+# (varied by the studies), and no starting weights (every run starts from random weights).
+COMPARISON_OWNS = frozenset({
+    "manifest", "out", "arch", "encoder", "init", "freeze_encoder", "freeze_epochs", "encoding", "inputs", "slope",
+    "los", "neg_ratio", "hard_negatives", "patch_size", "batch_size", "seed", "where", "precision", "epochs",
+    "patches_per_epoch", "val_patches", "max_minutes", "patience", "workers", "resume", "progress",
+})
 
 
 @dataclass
@@ -37,6 +44,9 @@ class BenchmarkConfig(JsonSettings):
     speed on `speed_threads` threads. `threads` sets torch's threads for training and scoring (None: unchanged);
     one thread trains faster than two on a machine whose cores are busy with other work. `resume` continues an
     interrupted comparison in `out` (finished runs kept, an unfinished one from its last checkpoint).
+    `recipe` is a training-settings file (a model's `train_config.json`) whose loss, schedule, learning rate, crop
+    sizes, inputs and negative sampling every run starts from; the comparison's own settings (`COMPARISON_OWNS`)
+    replace the rest.
     """
 
     manifest: str
@@ -64,6 +74,7 @@ class BenchmarkConfig(JsonSettings):
     threads: int | None = None
     resume: bool = False
     progress: bool = True
+    recipe: str | None = None
 
     SETTINGS_NAME = "benchmark settings"
 
@@ -89,16 +100,33 @@ class BenchmarkConfig(JsonSettings):
     def runs(self) -> list[BenchmarkRun]:
         """The table's rows in order (architecture grid, then the ablations; the slope + los input only when the
         manifest gives a dem and los for every scene)."""
+        base = self.base_settings()  # a bad recipe is refused before the manifest is read
         terrain = self.ablations and manifest_has_terrain(self.manifest)
         return comparison_runs(self.archs, self.encoders, self.ablations, self.ablation_arch, self.ablation_encoder,
-                               terrain)
+                               terrain, base)
+
+    def recipe_settings(self) -> dict:
+        """The recipe's training settings that the comparison does not set itself (none without a recipe)."""
+        if self.recipe is None:
+            return {}
+        recipe = TrainConfig.read(self.recipe)
+        return {k: v for k, v in asdict(recipe).items() if k not in COMPARISON_OWNS}
+
+    def base_settings(self) -> BaseSettings:
+        """The inputs and negative sampling every run shares: the recipe's, else sincos + coherence, positives only."""
+        if self.recipe is None:
+            return BaseSettings()
+        recipe = TrainConfig.read(self.recipe)
+        return BaseSettings(recipe.encoding, tuple(recipe.inputs) if recipe.inputs else None, recipe.neg_ratio,
+                            recipe.hard_negatives)
 
     def train_config(self, run: BenchmarkRun) -> TrainConfig:
         """The training settings of one run: the shared data, seed and budget, and the run's own model and sampling."""
         return TrainConfig(
+            **self.recipe_settings(),
             manifest=self.manifest, out=str(Path(self.out) / run.name), arch=run.arch, encoder=run.encoder,
-            encoding=run.encoding, slope=run.terrain, los=run.terrain, neg_ratio=run.neg_ratio,
-            hard_negatives=run.hard_negatives,
+            encoding=run.encoding, inputs=list(run.inputs) if run.inputs else None, slope=run.terrain,
+            los=run.terrain, neg_ratio=run.neg_ratio, hard_negatives=run.hard_negatives,
             patch_size=self.patch_size, batch_size=self.batch_size, seed=self.seed, where=self.where,
             precision=self.precision, epochs=self.epochs, patches_per_epoch=self.patches_per_epoch,
             val_patches=self.val_patches, max_minutes=self.budget_minutes, patience=self.epochs,

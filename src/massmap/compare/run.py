@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
@@ -200,6 +201,9 @@ def _train_and_record(config: BenchmarkConfig, run: BenchmarkRun, split: str, co
         start = time.perf_counter()
         result = train(tconfig, callbacks=callbacks, overwrite=True)
         minutes = (time.perf_counter() - start) / 60.0
+        # A finished run is never resumed, and its checkpoints (the optimiser's state too) weigh several times its
+        # weights: a dozen runs would leave gigabytes behind.
+        shutil.rmtree(folder / CHECKPOINT_DIR, ignore_errors=True)
         card, epochs, steps, trained = result.card, result.epochs, result.global_step, True
         stored = None
     want = {"split": split, "n_patches": config.eval_patches, "neg_ratio": config.eval_neg_ratio, "seed": config.seed}

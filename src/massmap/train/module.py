@@ -1,4 +1,5 @@
-"""The Lightning module: one smp network, its loss, AdamW with a cosine or one-cycle schedule, and validation.
+"""The Lightning module: one smp network, its loss, AdamW with a cosine (over steps or time budget) or one-cycle
+schedule, and validation.
 
 Validation pools every validation patch: pixel IoU/Dice/precision/recall from summed pixel counts, and object
 precision/recall/F1 at IoU 0.4 from summed matches (objects are 8-connected components of each patch's masks).
@@ -6,9 +7,12 @@ precision/recall/F1 at IoU 0.4 from summed matches (objects are 8-connected comp
 
 from __future__ import annotations
 
+import math
+
 import lightning as L
 import numpy as np
 import torch
+from lightning.pytorch.callbacks import Timer
 
 from massmap.constants import OBJECT_IOU_THRESHOLD
 from massmap.data.sampling import IGNORE_LABEL
@@ -104,5 +108,16 @@ class SegmentationModule(L.LightningModule):
         if self.config.schedule == "onecycle":
             scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=self.config.lr, total_steps=total_steps)
         else:
-            scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=total_steps)
+            scheduler = torch.optim.lr_scheduler.LambdaLR(
+                optimizer, lambda step: 0.5 * (1.0 + math.cos(math.pi * self.training_progress(step, total_steps))))
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
+
+    def training_progress(self, step: int, total_steps: int) -> float:
+        """How far training has come, 0..1: the larger of the share of steps done and, under `max_minutes`, the share
+        of the time budget spent (resumed runs included), so a run that its budget ends still ends its cosine decay
+        instead of stopping at a high learning rate."""
+        done = step / total_steps
+        timer = next((c for c in self.trainer.callbacks if isinstance(c, Timer)), None) if self._trainer else None
+        if self.config.max_minutes and timer is not None:
+            done = max(done, (timer.time_elapsed("train") or 0.0) / (60.0 * self.config.max_minutes))
+        return min(done, 1.0)
