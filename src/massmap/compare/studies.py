@@ -88,12 +88,12 @@ def ablation_runs(arch: str, encoder: str, terrain: bool = False,
     ratio = [BenchmarkRun(STUDY_RATIO, arch, encoder, base.encoding, neg_ratio=0.0, inputs=base.inputs)]
     ratio += [BenchmarkRun(STUDY_RATIO, arch, encoder, base.encoding, neg_ratio=r, hard_negatives=h, inputs=base.inputs)
               for r in ABLATION_NEG_RATIOS if r > 0 for h in (True, False)]
-    sampling = {"neg_ratio": base.neg_ratio, "hard_negatives": base.hard_negatives}
-    encoding = [BenchmarkRun(STUDY_ENCODING, arch, encoder, encoding=base.encoding, inputs=base.inputs, **sampling)
+    neg, hard = base.neg_ratio, base.hard_negatives
+    encoding = [BenchmarkRun(STUDY_ENCODING, arch, encoder, base.encoding, neg, hard, inputs=base.inputs)
                 ] if base.inputs else []
-    encoding += [BenchmarkRun(STUDY_ENCODING, arch, encoder, encoding=e, **sampling) for e in ABLATION_ENCODINGS]
+    encoding += [BenchmarkRun(STUDY_ENCODING, arch, encoder, e, neg, hard) for e in ABLATION_ENCODINGS]
     if terrain:
-        encoding.append(BenchmarkRun(STUDY_ENCODING, arch, encoder, encoding=BASE_ENCODING, terrain=True, **sampling))
+        encoding.append(BenchmarkRun(STUDY_ENCODING, arch, encoder, BASE_ENCODING, neg, hard, terrain=True))
     return ratio + encoding
 
 

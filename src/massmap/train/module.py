@@ -117,7 +117,9 @@ class SegmentationModule(L.LightningModule):
         of the time budget spent (resumed runs included), so a run that its budget ends still ends its cosine decay
         instead of stopping at a high learning rate."""
         done = step / total_steps
-        timer = next((c for c in self.trainer.callbacks if isinstance(c, Timer)), None) if self._trainer else None
+        # Lightning's Trainer sets `callbacks` at run time (its type stubs lack it).
+        callbacks = getattr(self._trainer, "callbacks", None) or []
+        timer = next((c for c in callbacks if isinstance(c, Timer)), None)
         if self.config.max_minutes and timer is not None:
             done = max(done, (timer.time_elapsed("train") or 0.0) / (60.0 * self.config.max_minutes))
         return min(done, 1.0)
