@@ -58,6 +58,7 @@ def test_table_has_one_row_per_combination_with_finite_numbers(comparison):
         assert (row["eval_split"], row["eval_patches"]) == ("val", "8")
     md = (out / "table.md").read_text()
     assert "| architecture | unet / resnet18 |" in md and "| architecture | fpn / resnet18 |" in md
+    assert "Base training settings, which the ablation rows vary one at a time: inputs sin, cos, coherence;" in md
     assert (out / "figure.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

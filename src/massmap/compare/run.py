@@ -224,10 +224,18 @@ def _notes(config: BenchmarkConfig, split: str) -> list[str]:
     """How the table's figures were made, printed under it."""
     threads = config.threads or torch.get_num_threads()
     where = f", labels where {config.where}" if config.where else ""
+    base = config.train_config(config.runs()[0])
+    source = f" (recipe `{config.recipe}`)" if config.recipe else ""
+    crops = f", batches cut to {'/'.join(map(str, base.crop_sizes))} px" if base.crop_sizes else ""
+    negatives = (f"{base.neg_ratio:g} negatives per positive, a share {base.hard_fraction:g} of them hard"
+                 if base.neg_ratio else "positives only")
     return [
         f"Manifest `{config.manifest}`{where}; every run: seed {config.seed}, {config.patch_size} px patches, batch "
         f"{config.batch_size}, precision {config.precision}, {threads} torch thread(s), training budget "
         f"{config.budget_minutes:g} min (at most {config.epochs} epochs of {config.patches_per_epoch} patches).",
+        f"Base training settings{source}, which the ablation rows vary one at a time: inputs "
+        f"{', '.join(base.channels)}; loss {base.loss}; lr {base.lr:g}, {base.schedule} (decayed over the epochs or "
+        f"the time budget, whichever ends first){crops}; {negatives}.",
         f"Scores: pooled over the same {config.eval_patches} fixed patches of the `{split}` split "
         f"(negatives per positive: {config.eval_neg_ratio:g}), threshold 0.5; object F1 matches objects at IoU >= 0.4.",
         f"GFLOP/MP: torch FlopCounterMode, one 1 x C x {config.measure_size_px} x {config.measure_size_px} forward "
