@@ -140,17 +140,32 @@ def dask_client(
 
 @contextlib.contextmanager
 def _children_ignore_ctrl_c() -> Iterator[None]:
-    """Processes started inside the block (local Dask workers) ignore Ctrl-C for good: it reaches every process
-    of the terminal's job, and only the batch process answers it (one line, then it closes the cluster), where
-    each worker would print a KeyboardInterrupt traceback. A Ctrl-C during the block itself is dropped."""
+    """Processes and threads started inside the block (local Dask workers, the cluster's event loop) never take
+    Ctrl-C: it reaches every process of the terminal's job, and only the batch process answers it (one line, then
+    it closes the cluster), where each worker would print a KeyboardInterrupt traceback.
+
+    SIGINT is blocked in the block, not ignored: children inherit the blocked mask (across exec too), and a Ctrl-C
+    that comes while the workers start waits until the block ends and is then answered, instead of being dropped.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: ignored meanwhile, so a Ctrl-C then is dropped
+        before_handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, before_handler)
+        return
+    # multiprocessing unblocks SIGINT in the thread that first starts its resource tracker: start it before.
+    from multiprocessing import resource_tracker
+
+    resource_tracker.ensure_running()
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, before)
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def dashboard_link(client: Client) -> str | None:
