@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from massmap.batch.cluster import _children_ignore_ctrl_c, dashboard_link, dask_client
+from massmap.batch.cluster import _children_block_ctrl_c, dashboard_link, dask_client
 
 
 def _threads_and_pid() -> tuple[str, int]:
@@ -39,7 +39,7 @@ def test_a_ctrl_c_while_workers_start_is_answered_after_and_the_workers_never_ta
     signal.signal(signal.SIGINT, signal.default_int_handler)  # as at a terminal, even under `pytest &`
     went_on = []
     with pytest.raises(KeyboardInterrupt):
-        with _children_ignore_ctrl_c():
+        with _children_block_ctrl_c():
             assert _child_blocks_sigint() == "True"  # a process started here never takes Ctrl-C
             # Ctrl-C while the workers start, sent to this thread (another test's threads may still run): held, not
             # dropped.

@@ -129,7 +129,7 @@ def dask_client(
             yield client
         return
     n = n_workers or default_workers()
-    with _children_ignore_ctrl_c(), warnings.catch_warnings():
+    with _children_block_ctrl_c(), warnings.catch_warnings():
         # A busy dashboard port is replaced by a free one: not worth a warning (the log names the dashboard's link).
         warnings.filterwarnings("ignore", message="Port .* is already in use", category=UserWarning)
         local = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=dashboard_address,
@@ -139,7 +139,7 @@ def dask_client(
 
 
 @contextlib.contextmanager
-def _children_ignore_ctrl_c() -> Iterator[None]:
+def _children_block_ctrl_c() -> Iterator[None]:
     """Processes and threads started inside the block (local Dask workers, the cluster's event loop) never take
     Ctrl-C: it reaches every process of the terminal's job, and only the batch process answers it (one line, then
     it closes the cluster), where each worker would print a KeyboardInterrupt traceback.

@@ -105,18 +105,19 @@ class BenchmarkConfig(JsonSettings):
         return comparison_runs(self.archs, self.encoders, self.ablations, self.ablation_arch, self.ablation_encoder,
                                terrain, base)
 
+    def _recipe(self) -> TrainConfig | None:
+        return TrainConfig.read(self.recipe) if self.recipe is not None else None
+
     def recipe_settings(self) -> dict:
         """The recipe's training settings that the comparison does not set itself (none without a recipe)."""
-        if self.recipe is None:
-            return {}
-        recipe = TrainConfig.read(self.recipe)
-        return {k: v for k, v in asdict(recipe).items() if k not in COMPARISON_OWNS}
+        recipe = self._recipe()
+        return {k: v for k, v in asdict(recipe).items() if k not in COMPARISON_OWNS} if recipe else {}
 
     def base_settings(self) -> BaseSettings:
         """The inputs and negative sampling every run shares: the recipe's, else sincos + coherence, positives only."""
-        if self.recipe is None:
+        recipe = self._recipe()
+        if recipe is None:
             return BaseSettings()
-        recipe = TrainConfig.read(self.recipe)
         return BaseSettings(recipe.encoding, tuple(recipe.inputs) if recipe.inputs else None, recipe.neg_ratio,
                             recipe.hard_negatives)
 

@@ -220,11 +220,10 @@ def _train_and_record(config: BenchmarkConfig, run: BenchmarkRun, split: str, co
     return record, trained
 
 
-def _notes(config: BenchmarkConfig, split: str) -> list[str]:
-    """How the table's figures were made, printed under it."""
+def _notes(config: BenchmarkConfig, split: str, base: TrainConfig) -> list[str]:
+    """How the table's figures were made, printed under it; `base` is the first run's training settings."""
     threads = config.threads or torch.get_num_threads()
     where = f", labels where {config.where}" if config.where else ""
-    base = config.train_config(config.runs()[0])
     source = f" (recipe `{config.recipe}`)" if config.recipe else ""
     crops = f", batches cut to {'/'.join(map(str, base.crop_sizes))} px" if base.crop_sizes else ""
     negatives = (f"{base.neg_ratio:g} negatives per positive, a share {base.hard_fraction:g} of them hard"
@@ -282,7 +281,8 @@ def benchmark_models(config: BenchmarkConfig, callbacks: Sequence[L.Callback] = 
     finally:
         torch.set_num_threads(threads_before)
     rows = [BenchmarkRow.of(run, records[run.name]) for run in runs]
-    table_md, table_csv = write_tables(rows, out / TABLE_MD, out / TABLE_CSV, _notes(config, split))
+    notes = _notes(config, split, config.train_config(runs[0]))
+    table_md, table_csv = write_tables(rows, out / TABLE_MD, out / TABLE_CSV, notes)
     figure = write_figure(rows, out / FIGURE_FILE)
     log.info("comparison of %d runs written to %s (%d trained, %d reused)", len(records), out, len(trained),
              len(skipped))
